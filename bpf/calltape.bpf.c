@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * One generic uprobe program. The attach cookie is the probe id; the plan for that id (bpf/calltape.h,
+ * struct ct_plan) says which stack window and which bounded dereferences to copy. Registers are always copied:
+ * reading pt_regs is cheaper than deciding which ones to skip, and the recorder keeps only those the plan names.
+ *
+ * Records are submitted with BPF_RB_NO_WAKEUP: the recorder drains the ring on a timer, because a wakeup per
+ * event costs 2-4 us on this VM (shared/notes/FACTS.md, "Cost of a uprobe").
+ */
+#include <linux/bpf.h>
+#include <asm/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include "calltape.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);	/* resized by the recorder before load (--ring-size) */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct ct_plan);
+} plans SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CT_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct ct_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[CT_SCRATCH_SIZE]);
+} scratch SEC(".maps");
+
+static __always_inline __u64 reg_at(const struct pt_regs *r, __u32 i)
+{
+	switch (i) {
+	case CT_REG_RAX: return r->rax;
+	case CT_REG_RBX: return r->rbx;
+	case CT_REG_RCX: return r->rcx;
+	case CT_REG_RDX: return r->rdx;
+	case CT_REG_RSI: return r->rsi;
+	case CT_REG_RDI: return r->rdi;
+	case CT_REG_R8: return r->r8;
+	case CT_REG_R9: return r->r9;
+	case CT_REG_R10: return r->r10;
+	case CT_REG_R11: return r->r11;
+	case CT_REG_R12: return r->r12;
+	case CT_REG_R13: return r->r13;
+	case CT_REG_R14: return r->r14;
+	case CT_REG_R15: return r->r15;
+	case CT_REG_RBP: return r->rbp;
+	case CT_REG_RSP: return r->rsp;
+	case CT_REG_RIP: return r->rip;
+	}
+	return 0;
+}
+
+static __always_inline __u64 src_value(const struct pt_regs *r, const struct ct_src *s, __u64 fallback)
+{
+	__u64 v = fallback;
+
+	if (s->kind == CT_SRC_REG)
+		return reg_at(r, s->index);
+	if (s->kind == CT_SRC_STACK &&
+	    bpf_probe_read_user(&v, sizeof(v), (void *)(r->rsp + s->index)) != 0)
+		return fallback;
+	return v;
+}
+
+SEC("uprobe")
+int calltape_probe(struct pt_regs *ctx)
+{
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	__u32 zero = 0;
+	struct ct_counters *cnt = bpf_map_lookup_elem(&counters, &id);
+	struct ct_plan *plan = bpf_map_lookup_elem(&plans, &id);
+	__u8 *buf = bpf_map_lookup_elem(&scratch, &zero);
+	struct ct_event *ev;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 off, i;
+
+	if (!cnt || !plan || !buf)
+		return 0;
+	cnt->hits++;
+
+	ev = (struct ct_event *)buf;
+	ev->ktime_ns = bpf_ktime_get_ns();
+	ev->cookie = id;
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->cpu = bpf_get_smp_processor_id();
+	ev->flags = 0;
+	ev->regs[CT_REG_RAX] = ctx->rax;
+	ev->regs[CT_REG_RBX] = ctx->rbx;
+	ev->regs[CT_REG_RCX] = ctx->rcx;
+	ev->regs[CT_REG_RDX] = ctx->rdx;
+	ev->regs[CT_REG_RSI] = ctx->rsi;
+	ev->regs[CT_REG_RDI] = ctx->rdi;
+	ev->regs[CT_REG_R8] = ctx->r8;
+	ev->regs[CT_REG_R9] = ctx->r9;
+	ev->regs[CT_REG_R10] = ctx->r10;
+	ev->regs[CT_REG_R11] = ctx->r11;
+	ev->regs[CT_REG_R12] = ctx->r12;
+	ev->regs[CT_REG_R13] = ctx->r13;
+	ev->regs[CT_REG_R14] = ctx->r14;
+	ev->regs[CT_REG_R15] = ctx->r15;
+	ev->regs[CT_REG_RBP] = ctx->rbp;
+	ev->regs[CT_REG_RSP] = ctx->rsp;
+	ev->regs[CT_REG_RIP] = ctx->rip;
+
+	off = sizeof(*ev);
+	ev->stack_len = 0;
+	if (plan->stack_len) {
+		__u32 n = plan->stack_len;
+
+		if (n > CT_MAX_STACK)
+			n = CT_MAX_STACK;
+		if (bpf_probe_read_user(buf + sizeof(*ev), n, (void *)ctx->rsp) == 0) {
+			ev->stack_len = n;
+			off += n;
+		} else {
+			ev->flags |= CT_EVF_STACK_FAULT;
+		}
+	}
+
+	ev->n_derefs = 0;
+#pragma unroll
+	for (i = 0; i < CT_MAX_DEREFS; i++) {
+		struct ct_deref *d = &plan->derefs[i];
+		struct ct_deref_hdr *h;
+		__u64 ptr, want;
+		__u32 n;
+		long err;
+
+		if (i >= plan->n_derefs)
+			break;
+		if (off > CT_SCRATCH_SIZE - sizeof(*h) - CT_MAX_DEREF_LEN)
+			break;
+		h = (struct ct_deref_hdr *)(buf + off);
+		ptr = src_value(ctx, &d->ptr, 0);
+		want = src_value(ctx, &d->len, d->max_len);
+		n = want < d->max_len ? (__u32)want : d->max_len;
+		if (n > CT_MAX_DEREF_LEN)
+			n = CT_MAX_DEREF_LEN;
+		h->want = want > 0xffffffffULL ? 0xffffffffU : (__u32)want;
+		h->len = 0;
+		h->err = 0;
+		off += sizeof(*h);
+		if (ptr == 0) {
+			h->err = -14;	/* EFAULT: a nil pointer is recorded, not followed */
+		} else if (n > 0) {
+			err = bpf_probe_read_user(buf + off, n, (void *)ptr);
+			if (err == 0) {
+				h->len = n;
+				off += n;
+			} else {
+				h->err = (__s16)err;
+			}
+		}
+		ev->n_derefs = i + 1;
+	}
+
+	if (off > CT_SCRATCH_SIZE)
+		return 0;
+	if (bpf_ringbuf_output(&events, buf, off, BPF_RB_NO_WAKEUP) != 0)
+		cnt->drops++;
+	return 0;
+}

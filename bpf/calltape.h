@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * calltape.h — the one definition of what crosses the BPF ring buffer and the plan map.
+ *
+ * Mirrored in C# by src/Recorder/Bpf/EventLayout.cs; tests/Unit/LayoutMirrorTests.cs compiles this header
+ * and checks every size and offset against the mirror. Change both together and bump docs/FORMAT.md when the
+ * on-disk encoding changes.
+ */
+#ifndef CALLTAPE_H
+#define CALLTAPE_H
+
+#ifndef __KERNEL__
+#include <linux/types.h>
+#endif
+
+/* Registers captured on every hit, in this order (names as in the uapi x86-64 struct pt_regs). */
+enum ct_reg {
+	CT_REG_RAX = 0,
+	CT_REG_RBX,
+	CT_REG_RCX,
+	CT_REG_RDX,
+	CT_REG_RSI,
+	CT_REG_RDI,
+	CT_REG_R8,
+	CT_REG_R9,
+	CT_REG_R10,
+	CT_REG_R11,
+	CT_REG_R12,
+	CT_REG_R13,
+	CT_REG_R14,
+	CT_REG_R15,
+	CT_REG_RBP,
+	CT_REG_RSP,
+	CT_REG_RIP,
+	CT_NREGS
+};
+
+#define CT_MAX_PROBES 4096
+#define CT_MAX_DEREFS 4
+#define CT_MAX_STACK 256	/* bytes of stack window above SP */
+#define CT_MAX_DEREF_LEN 1024	/* bytes copied per dereference */
+#define CT_SCRATCH_SIZE 8192	/* >= sizeof(struct ct_event) + CT_MAX_STACK + CT_MAX_DEREFS * (4 + CT_MAX_DEREF_LEN) */
+
+/* Where a dereference takes its pointer and its length from. */
+enum ct_src_kind {
+	CT_SRC_NONE = 0,	/* length: use max_len as a constant */
+	CT_SRC_REG = 1,		/* index is an enum ct_reg */
+	CT_SRC_STACK = 2,	/* index is a byte offset from SP at the probe point, 8-aligned */
+};
+
+struct ct_src {
+	__u8 kind;	/* enum ct_src_kind */
+	__u8 pad;
+	__u16 index;
+};
+
+struct ct_deref {
+	struct ct_src ptr;
+	struct ct_src len;	/* a runtime length (Go string len); clamped to max_len */
+	__u16 max_len;		/* <= CT_MAX_DEREF_LEN */
+	__u16 pad;
+};
+
+/* The capture plan of one probe, keyed by the attach cookie (the probe id). */
+struct ct_plan {
+	__u16 stack_len;	/* bytes of stack window to copy from SP, <= CT_MAX_STACK */
+	__u8 n_derefs;		/* <= CT_MAX_DEREFS */
+	__u8 pad;
+	__u32 pad2;
+	struct ct_deref derefs[CT_MAX_DEREFS];
+};
+
+/* Per-probe, per-CPU counters (a BPF_MAP_TYPE_PERCPU_ARRAY value). */
+struct ct_counters {
+	__u64 hits;
+	__u64 drops;	/* the ring buffer was full: the event is lost but counted */
+};
+
+/*
+ * One ring-buffer record. The fixed part is followed by stack_len bytes of stack window and then n_derefs
+ * dereference blocks, each a struct ct_deref_hdr and then hdr.len bytes.
+ */
+struct ct_event {
+	__u64 ktime_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cookie;		/* the probe id */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 cpu;
+	__u16 stack_len;
+	__u8 n_derefs;
+	__u8 flags;		/* CT_EVF_* */
+	__u64 regs[CT_NREGS];
+};
+
+#define CT_EVF_STACK_FAULT 1	/* the stack window could not be read */
+
+struct ct_deref_hdr {
+	__u16 len;	/* bytes that follow */
+	__s16 err;	/* 0, or the negative errno of bpf_probe_read_user */
+	__u32 want;	/* the length the program had (before the max_len cap) */
+};
+
+#endif /* CALLTAPE_H */

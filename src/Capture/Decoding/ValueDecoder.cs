@@ -1,0 +1,141 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using Calltape.Capture.Model;
+
+namespace Calltape.Capture.Decoding;
+
+/// <summary>A decoded argument: exactly what the program passed, or not captured with a reason.</summary>
+/// <param name="Value">A long (signed ints), ulong (unsigned ints, pointers), bool or string; null when not captured.</param>
+/// <param name="NotCaptured">Why there is no value (float register, truncated, unreadable memory), else null.</param>
+/// <param name="Partial">For a truncated string, the bytes that were captured.</param>
+public readonly record struct DecodedValue(object? Value, string? NotCaptured, string? Partial = null)
+{
+    public static DecodedValue Missing(string reason, string? partial = null) => new(null, reason, partial);
+}
+
+/// <summary>Turns a raw record into parameter values using the probe's plan. Pure: no I/O, no kernel.</summary>
+public static class ValueDecoder
+{
+    public static DecodedValue[] Decode(ProbeSpec probe, RawEvent ev)
+    {
+        var result = new DecodedValue[probe.Params.Count];
+        for (var i = 0; i < result.Length; i++) result[i] = DecodeParam(probe, probe.Params[i], ev);
+        return result;
+    }
+
+    public static DecodedValue DecodeParam(ProbeSpec probe, ParamSpec p, RawEvent ev)
+    {
+        if (p.NotCaptured is not null) return DecodedValue.Missing(p.NotCaptured);
+        var t = p.Type;
+        switch (t.Kind)
+        {
+            case TypeKind.Int:
+            case TypeKind.Uint:
+            case TypeKind.Bool:
+            case TypeKind.Pointer:
+            case TypeKind.Map:
+            case TypeKind.Chan:
+            case TypeKind.Func:
+                if (p.Pieces.Count < 1 || !TryPiece(probe, ev, p.Pieces[0], out var raw))
+                    return DecodedValue.Missing("not in the record");
+                return new DecodedValue(Scalar(t, raw), null);
+            case TypeKind.String:
+                return DecodeString(probe, p, ev);
+            case TypeKind.Float:
+                return DecodedValue.Missing("float register");
+            default:
+                return DecodedValue.Missing($"type {t.Name} is not decoded yet");
+        }
+    }
+
+    /// <summary>An integer of the given type from its eightbyte, sign- or zero-extended by size.</summary>
+    public static object Scalar(TypeDesc t, ulong raw) => t.Kind switch
+    {
+        TypeKind.Bool => (raw & 0xff) != 0,
+        TypeKind.Int => t.Size switch
+        {
+            1 => (long)(sbyte)raw,
+            2 => (long)(short)raw,
+            4 => (long)(int)raw,
+            _ => (long)raw,
+        },
+        TypeKind.Uint => t.Size switch
+        {
+            1 => raw & 0xff,
+            2 => raw & 0xffff,
+            4 => raw & 0xffff_ffff,
+            _ => raw,
+        },
+        _ => raw,
+    };
+
+    private static DecodedValue DecodeString(ProbeSpec probe, ParamSpec p, RawEvent ev)
+    {
+        if (p.Pieces.Count < 2 || !TryPiece(probe, ev, p.Pieces[0], out var ptr) || !TryPiece(probe, ev, p.Pieces[1], out var len))
+            return DecodedValue.Missing("not in the record");
+        if (len == 0) return new DecodedValue("", null);
+        if (p.Deref < 0 || p.Deref >= ev.Derefs.Length) return DecodedValue.Missing("string bytes not planned");
+        if (ptr == 0) return DecodedValue.Missing("nil pointer");
+        var d = ev.Derefs[p.Deref];
+        if (d.Error != 0) return DecodedValue.Missing($"unreadable memory (errno {-d.Error})");
+        // The length register is the truth; the deref's own Want only bounds what BPF copied.
+        if ((ulong)d.Data.Length < len)
+            return DecodedValue.Missing($"truncated at {d.Data.Length} of {len} bytes", Encoding.UTF8.GetString(d.Data));
+        return new DecodedValue(Encoding.UTF8.GetString(d.Data, 0, (int)len), null);
+    }
+
+    /// <summary>Reads one eightbyte from a register or the stack window.</summary>
+    public static bool TryPiece(ProbeSpec probe, RawEvent ev, Source s, out ulong value)
+    {
+        value = 0;
+        switch (s.Kind)
+        {
+            case SourceKind.Register:
+                var i = probe.Plan.IndexOf((Reg)s.Index);
+                if (i < 0 || i >= ev.Registers.Length) return false;
+                value = ev.Registers[i];
+                return true;
+            case SourceKind.Stack:
+                if (ev.Stack is null || s.Index < 0 || s.Index + 8 > ev.Stack.Length) return false;
+                value = BinaryPrimitives.ReadUInt64LittleEndian(ev.Stack.AsSpan(s.Index));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The arguments as one JSON object, for the calls table: values, or {"not_captured": reason}.</summary>
+    public static string ToJson(ProbeSpec probe, DecodedValue[] values)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            for (var i = 0; i < values.Length; i++)
+            {
+                w.WritePropertyName(probe.Params[i].Name);
+                WriteJson(w, values[i]);
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
+    }
+
+    private static void WriteJson(Utf8JsonWriter w, DecodedValue v)
+    {
+        switch (v.Value)
+        {
+            case long l: w.WriteNumberValue(l); break;
+            case ulong u: w.WriteNumberValue(u); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case string s: w.WriteStringValue(s); break;
+            default:
+                w.WriteStartObject();
+                w.WriteString("not_captured", v.NotCaptured ?? "unknown");
+                if (v.Partial is not null) w.WriteString("partial", v.Partial);
+                w.WriteEndObject();
+                break;
+        }
+    }
+}

@@ -1,0 +1,210 @@
+using Calltape.Capture.Model;
+using MessagePack;
+
+namespace Calltape.Capture.Format;
+
+/// <summary>Reads a capture directory: its header, its events in chunk order, its loss counters and trailer.</summary>
+/// <remarks>
+/// A torn last item (the recorder died mid-write) ends that chunk with one warning; every record before it is kept.
+/// Anything else malformed is a <see cref="CalltapeException"/> naming the file and offset.
+/// </remarks>
+public sealed class CaptureReader
+{
+    private readonly string[] _chunks;
+    private readonly Dictionary<(int Probe, int Cpu), LossCounter> _loss = [];
+    private readonly List<string> _warnings = [];
+
+    private CaptureReader(string dir, SessionHeader header, string[] chunks)
+    {
+        Directory = dir;
+        Header = header;
+        _chunks = chunks;
+    }
+
+    /// <summary>The capture directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>The session header from the manifest (or the first chunk, when the manifest is gone).</summary>
+    public SessionHeader Header { get; }
+
+    /// <summary>The chunk files, in order.</summary>
+    public IReadOnlyList<string> Chunks => _chunks;
+
+    /// <summary>The trailer, after <see cref="Events"/> was enumerated to the end; null if the capture was cut.</summary>
+    public Trailer? Trailer { get; private set; }
+
+    /// <summary>The last cumulative counters per probe and CPU, after enumeration.</summary>
+    public IReadOnlyCollection<LossCounter> Losses => _loss.Values;
+
+    /// <summary>Torn tails and other recoverable damage, after enumeration.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    /// <summary>Opens a capture directory, or fails in one line if it is not one.</summary>
+    public static CaptureReader Open(string path)
+    {
+        if (File.Exists(path))
+            throw new CalltapeException($"{path}: not a Calltape capture (a capture is a directory made by calltape-record)", ExitCodes.CorruptCapture);
+        if (!System.IO.Directory.Exists(path))
+            throw new CalltapeException($"{path}: no such capture", ExitCodes.NotFound);
+        var chunks = System.IO.Directory.EnumerateFiles(path)
+            .Where(f => CaptureFormat.IsChunkName(Path.GetFileName(f)))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        var manifest = Path.Combine(path, CaptureFormat.ManifestFile);
+        var headerSource = File.Exists(manifest) ? manifest : chunks.FirstOrDefault()
+            ?? throw new CalltapeException($"{path}: not a Calltape capture (no {CaptureFormat.ManifestFile} and no chunks)", ExitCodes.CorruptCapture);
+        var bytes = File.ReadAllBytes(headerSource);
+        var r = new MessagePackReader(bytes);
+        var header = ReadHeaderItem(ref r, headerSource, out _);
+        return new CaptureReader(path, header, chunks);
+    }
+
+    /// <summary>Every event of every chunk, in file order. Counters, trailer and warnings fill in as it goes.</summary>
+    public IEnumerable<RawEvent> Events()
+    {
+        _loss.Clear();
+        _warnings.Clear();
+        Trailer = null;
+        foreach (var chunk in _chunks)
+            foreach (var e in ReadChunk(chunk))
+                yield return e;
+    }
+
+    private IEnumerable<RawEvent> ReadChunk(string path)
+    {
+        ReadOnlyMemory<byte> mem = File.ReadAllBytes(path);
+        if (mem.Length == 0)
+        {
+            _warnings.Add($"{Path.GetFileName(path)}: empty (the recorder stopped before writing it)");
+            yield break;
+        }
+        var pos = 0;
+        {
+            var r = new MessagePackReader(mem);
+            ReadHeaderItem(ref r, path, out var consumed);
+            pos = consumed;
+        }
+        var threads = new List<(uint Pid, uint Tid)>();
+        ulong ktime = 0;
+        var count = 0L;
+        while (pos < mem.Length)
+        {
+            RawEvent? ev;
+            int consumed;
+            try
+            {
+                ev = ReadItem(mem[pos..], threads, ref ktime, out consumed);
+            }
+            catch (EndOfStreamException)
+            {
+                _warnings.Add($"{Path.GetFileName(path)}: cut after {count} records; {mem.Length - pos} trailing bytes of a torn record ignored");
+                yield break;
+            }
+            catch (Exception ex) when (ex is MessagePackSerializationException or InvalidDataException or InvalidOperationException or OverflowException)
+            {
+                throw new CalltapeException($"{path}: corrupt record at byte {pos}: {ex.Message}", ExitCodes.CorruptCapture);
+            }
+            pos += consumed;
+            if (ev is null) continue;
+            count++;
+            yield return ev;
+        }
+    }
+
+    private RawEvent? ReadItem(ReadOnlyMemory<byte> mem, List<(uint Pid, uint Tid)> threads, ref ulong ktime, out int consumed)
+    {
+        var r = new MessagePackReader(mem);
+        var n = r.ReadArrayHeader();
+        var tag = r.ReadInt32();
+        RawEvent? result = null;
+        switch (tag)
+        {
+            case CaptureFormat.TagThread:
+                var idx = r.ReadInt32();
+                if (idx != threads.Count) throw new InvalidDataException($"thread {idx} defined out of order");
+                threads.Add((r.ReadUInt32(), r.ReadUInt32()));
+                break;
+            case CaptureFormat.TagLoss:
+                r.ReadUInt64();
+                for (int i = 0, c = r.ReadArrayHeader(); i < c; i++)
+                {
+                    if (r.ReadArrayHeader() != 4) throw new InvalidDataException("loss entry is not of 4");
+                    var lc = new LossCounter(r.ReadInt32(), r.ReadInt32(), r.ReadUInt64(), r.ReadUInt64());
+                    _loss[(lc.Probe, lc.Cpu)] = lc;
+                }
+                break;
+            case CaptureFormat.TagTrailer:
+                Trailer = new Trailer(r.ReadUInt64(), r.ReadString() ?? "", r.ReadInt64());
+                break;
+            case CaptureFormat.TagHeader:
+                throw new InvalidDataException("a second header inside a chunk");
+            default:
+                if (tag < 0) throw new InvalidDataException($"unknown item tag {tag}");
+                result = ReadEvent(ref r, n, tag, threads, ref ktime);
+                break;
+        }
+        consumed = (int)r.Consumed;
+        return result;
+    }
+
+    private RawEvent ReadEvent(ref MessagePackReader r, int n, int probeId, List<(uint Pid, uint Tid)> threads, ref ulong ktime)
+    {
+        var probe = Header.Probes.FirstOrDefault(p => p.Id == probeId)
+            ?? throw new InvalidDataException($"event of unknown probe {probeId}");
+        ktime += (ulong)r.ReadInt64();
+        var t = r.ReadInt32();
+        if ((uint)t >= (uint)threads.Count) throw new InvalidDataException($"event names undefined thread {t}");
+        var plan = probe.Plan;
+        var hasStack = plan.StackLen > 0;
+        if (n != 3 + plan.Registers.Count + (hasStack ? 1 : 0) + plan.Derefs.Count)
+            throw new InvalidDataException($"event of probe {probeId} has {n} elements, its plan says {3 + plan.Registers.Count + (hasStack ? 1 : 0) + plan.Derefs.Count}");
+        var regs = new ulong[plan.Registers.Count];
+        for (var i = 0; i < regs.Length; i++) regs[i] = r.ReadUInt64();
+        byte[]? stack = null;
+        if (hasStack && !r.TryReadNil()) stack = ReadBytes(ref r);
+        var derefs = new DerefData[plan.Derefs.Count];
+        for (var i = 0; i < derefs.Length; i++)
+        {
+            switch (r.NextMessagePackType)
+            {
+                case MessagePackType.Integer: derefs[i] = new DerefData([], 0, r.ReadInt32()); break;
+                case MessagePackType.Array:
+                    r.ReadArrayHeader();
+                    var b = ReadBytes(ref r);
+                    derefs[i] = new DerefData(b, r.ReadInt64(), 0);
+                    break;
+                default:
+                    var d = ReadBytes(ref r);
+                    derefs[i] = new DerefData(d, d.Length, 0);
+                    break;
+            }
+        }
+        return new RawEvent(probeId, ktime, threads[t].Pid, threads[t].Tid, regs, stack, derefs);
+    }
+
+    private static byte[] ReadBytes(ref MessagePackReader r)
+    {
+        var seq = r.ReadBytes() ?? throw new InvalidDataException("expected bytes, found nil");
+        return System.Buffers.BuffersExtensions.ToArray(seq);
+    }
+
+    private static SessionHeader ReadHeaderItem(ref MessagePackReader r, string path, out int consumed)
+    {
+        try
+        {
+            if (r.NextMessagePackType != MessagePackType.Array || r.ReadArrayHeader() != 4 || r.ReadInt32() != CaptureFormat.TagHeader
+                || r.NextMessagePackType != MessagePackType.String || r.ReadString() != CaptureFormat.Magic)
+                throw new CalltapeException($"{path}: not a Calltape capture (bad magic)", ExitCodes.CorruptCapture);
+            r.ReadInt32();
+            var header = HeaderCodec.Read(ref r);
+            if (header.FormatVersion != CaptureFormat.Version)
+                throw new CalltapeException($"{path}: capture format version {header.FormatVersion} is not supported (this build reads version {CaptureFormat.Version})", ExitCodes.Unsupported);
+            consumed = (int)r.Consumed;
+            return header;
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidDataException or InvalidOperationException or OverflowException)
+        {
+            throw new CalltapeException($"{path}: not a Calltape capture (unreadable header: {ex.Message})", ExitCodes.CorruptCapture);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using Calltape.Capture.Model;
+using MessagePack;
+
+namespace Calltape.Capture.Format;
+
+/// <summary>Encodes the session header as MessagePack maps with string keys (docs/FORMAT.md, "Header").</summary>
+/// <remarks>Hand-written against MessagePackWriter/Reader: the recorder is native AOT, where the attribute-driven serializer's codegen is unavailable. Readers skip keys they do not know.</remarks>
+public static class HeaderCodec
+{
+    public static void Write(ref MessagePackWriter w, SessionHeader h)
+    {
+        w.WriteMapHeader(9);
+        w.Write("version"); w.Write(h.FormatVersion);
+        w.Write("capture_id"); w.Write(h.CaptureId);
+        w.Write("host"); w.Write(h.Host);
+        w.Write("kernel"); w.Write(h.Kernel);
+        w.Write("clock"); w.WriteArrayHeader(2); w.Write(h.Clock.MonotonicNs); w.Write(h.Clock.RealtimeNs);
+        w.Write("cmdline"); WriteStrings(ref w, h.CommandLine);
+        w.Write("target"); w.Write(h.Target);
+        w.Write("binaries");
+        w.WriteArrayHeader(h.Binaries.Count);
+        foreach (var b in h.Binaries) WriteBinary(ref w, b);
+        w.Write("probes");
+        w.WriteArrayHeader(h.Probes.Count);
+        foreach (var p in h.Probes) WriteProbe(ref w, p);
+    }
+
+    public static SessionHeader Read(ref MessagePackReader r)
+    {
+        int version = 0; string id = "", host = "", kernel = "", target = "";
+        ClockSync clock = default; string[] cmd = []; var bins = new List<BinaryInfo>(); var probes = new List<ProbeSpec>();
+        var n = r.ReadMapHeader();
+        for (var i = 0; i < n; i++)
+        {
+            switch (r.ReadString())
+            {
+                case "version": version = r.ReadInt32(); break;
+                case "capture_id": id = ReadStr(ref r); break;
+                case "host": host = ReadStr(ref r); break;
+                case "kernel": kernel = ReadStr(ref r); break;
+                case "clock": Expect(ref r, 2); clock = new ClockSync(r.ReadInt64(), r.ReadInt64()); break;
+                case "cmdline": cmd = ReadStrings(ref r); break;
+                case "target": target = ReadStr(ref r); break;
+                case "binaries": for (int k = 0, c = r.ReadArrayHeader(); k < c; k++) bins.Add(ReadBinary(ref r)); break;
+                case "probes": for (int k = 0, c = r.ReadArrayHeader(); k < c; k++) probes.Add(ReadProbe(ref r)); break;
+                default: r.Skip(); break;
+            }
+        }
+        return new SessionHeader(version, id, host, kernel, clock, cmd, target, bins, probes);
+    }
+
+    private static void WriteBinary(ref MessagePackWriter w, BinaryInfo b)
+    {
+        w.WriteArrayHeader(5);
+        w.Write(b.Path); w.Write(b.GnuBuildId); w.Write(b.GoBuildId); w.Write(b.Size); w.Write(b.MtimeUnixNs);
+    }
+
+    private static BinaryInfo ReadBinary(ref MessagePackReader r)
+    {
+        Expect(ref r, 5);
+        return new BinaryInfo(ReadStr(ref r), r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt64());
+    }
+
+    private static void WriteProbe(ref MessagePackWriter w, ProbeSpec p)
+    {
+        w.WriteMapHeader(p.Note is null ? 11 : 12);
+        w.Write("id"); w.Write(p.Id);
+        w.Write("function"); w.Write(p.Function);
+        w.Write("binary"); w.Write(p.Binary);
+        w.Write("address"); w.Write(p.Address);
+        w.Write("probe_offset"); w.Write(p.ProbeOffset);
+        w.Write("file_offset"); w.Write(p.FileOffset);
+        w.Write("abi"); w.Write((int)p.Abi);
+        w.Write("regs");
+        w.WriteArrayHeader(p.Plan.Registers.Count);
+        foreach (var reg in p.Plan.Registers) w.Write((int)reg);
+        w.Write("stack_len"); w.Write(p.Plan.StackLen);
+        w.Write("derefs");
+        w.WriteArrayHeader(p.Plan.Derefs.Count);
+        foreach (var d in p.Plan.Derefs)
+        {
+            w.WriteArrayHeader(5);
+            w.Write((int)d.Ptr.Kind); w.Write(d.Ptr.Index); w.Write((int)d.Len.Kind); w.Write(d.Len.Index); w.Write(d.MaxLen);
+        }
+        w.Write("params");
+        w.WriteArrayHeader(p.Params.Count);
+        foreach (var a in p.Params) WriteParam(ref w, a);
+        if (p.Note is not null) { w.Write("note"); w.Write(p.Note); }
+    }
+
+    private static ProbeSpec ReadProbe(ref MessagePackReader r)
+    {
+        int id = 0, binary = 0, stackLen = 0; string fn = ""; string? note = null; ulong addr = 0, pOff = 0, fOff = 0; var abi = AbiKind.Raw;
+        var regs = new List<Reg>(); var derefs = new List<DerefSpec>(); var ps = new List<ParamSpec>();
+        var n = r.ReadMapHeader();
+        for (var i = 0; i < n; i++)
+        {
+            switch (r.ReadString())
+            {
+                case "id": id = r.ReadInt32(); break;
+                case "function": fn = ReadStr(ref r); break;
+                case "binary": binary = r.ReadInt32(); break;
+                case "address": addr = r.ReadUInt64(); break;
+                case "probe_offset": pOff = r.ReadUInt64(); break;
+                case "file_offset": fOff = r.ReadUInt64(); break;
+                case "abi": abi = (AbiKind)r.ReadInt32(); break;
+                case "regs": for (int k = 0, c = r.ReadArrayHeader(); k < c; k++) regs.Add(CheckReg(r.ReadInt32())); break;
+                case "stack_len": stackLen = r.ReadInt32(); break;
+                case "derefs":
+                    for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
+                    {
+                        Expect(ref r, 5);
+                        var ptr = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
+                        var len = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
+                        derefs.Add(new DerefSpec(ptr, len, r.ReadInt32()));
+                    }
+                    break;
+                case "params": for (int k = 0, c = r.ReadArrayHeader(); k < c; k++) ps.Add(ReadParam(ref r)); break;
+                case "note": note = r.ReadString(); break;
+                default: r.Skip(); break;
+            }
+        }
+        return new ProbeSpec(id, fn, binary, addr, pOff, fOff, abi, new CapturePlan(regs, stackLen, derefs), ps) { Note = note };
+    }
+
+    private static void WriteParam(ref MessagePackWriter w, ParamSpec p)
+    {
+        w.WriteArrayHeader(5);
+        w.Write(p.Name);
+        WriteType(ref w, p.Type);
+        w.WriteArrayHeader(p.Pieces.Count * 2);
+        foreach (var s in p.Pieces) { w.Write((int)s.Kind); w.Write(s.Index); }
+        w.Write(p.Deref);
+        w.Write(p.NotCaptured);
+    }
+
+    private static ParamSpec ReadParam(ref MessagePackReader r)
+    {
+        Expect(ref r, 5);
+        var name = ReadStr(ref r);
+        var type = ReadType(ref r);
+        var pieces = new List<Source>();
+        var c = r.ReadArrayHeader() / 2;
+        for (var k = 0; k < c; k++) pieces.Add(new Source((SourceKind)r.ReadInt32(), r.ReadInt32()));
+        return new ParamSpec(name, type, pieces, r.ReadInt32(), r.ReadString());
+    }
+
+    private static void WriteType(ref MessagePackWriter w, TypeDesc t)
+    {
+        w.WriteArrayHeader(6);
+        w.Write(t.Name); w.Write((int)t.Kind); w.Write(t.Size); w.Write(t.Count);
+        if (t.Elem is null) w.WriteNil(); else WriteType(ref w, t.Elem);
+        w.WriteArrayHeader(t.Fields.Count);
+        foreach (var f in t.Fields)
+        {
+            w.WriteArrayHeader(3); w.Write(f.Name); w.Write(f.Offset); WriteType(ref w, f.Type);
+        }
+    }
+
+    private static TypeDesc ReadType(ref MessagePackReader r)
+    {
+        Expect(ref r, 6);
+        var name = ReadStr(ref r); var kind = (TypeKind)r.ReadInt32(); var size = r.ReadInt32(); var count = r.ReadInt64();
+        TypeDesc? elem = r.TryReadNil() ? null : ReadType(ref r);
+        var fields = new List<FieldDesc>();
+        for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
+        {
+            Expect(ref r, 3);
+            var fname = ReadStr(ref r); var off = r.ReadInt32();
+            fields.Add(new FieldDesc(fname, off, ReadType(ref r)));
+        }
+        return new TypeDesc(name, kind, size) { Elem = elem, Count = count, Fields = fields };
+    }
+
+    private static void WriteStrings(ref MessagePackWriter w, IReadOnlyList<string> s)
+    {
+        w.WriteArrayHeader(s.Count);
+        foreach (var x in s) w.Write(x);
+    }
+
+    private static string[] ReadStrings(ref MessagePackReader r)
+    {
+        var a = new string[r.ReadArrayHeader()];
+        for (var i = 0; i < a.Length; i++) a[i] = ReadStr(ref r);
+        return a;
+    }
+
+    private static string ReadStr(ref MessagePackReader r) => r.ReadString() ?? "";
+
+    private static Reg CheckReg(int v) =>
+        v is >= 0 and < Abis.RegisterCount ? (Reg)v : throw new InvalidDataException($"register index {v} out of range");
+
+    private static void Expect(ref MessagePackReader r, int count)
+    {
+        var c = r.ReadArrayHeader();
+        if (c != count) throw new InvalidDataException($"expected an array of {count}, found {c}");
+    }
+}

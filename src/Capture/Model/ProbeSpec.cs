@@ -1,0 +1,81 @@
+namespace Calltape.Capture.Model;
+
+/// <summary>The calling convention a probe's arguments follow.</summary>
+public enum AbiKind : byte
+{
+    /// <summary>Nothing is known: only raw registers are kept.</summary>
+    Raw = 0,
+    /// <summary>Go internal register ABI (Go >= 1.17).</summary>
+    GoRegs = 1,
+    /// <summary>Go ABI0: every argument on the stack (Go assembly, Go &lt; 1.17).</summary>
+    GoStack = 2,
+    /// <summary>System V AMD64 (C, C++, Rust).</summary>
+    SysV = 3,
+}
+
+/// <summary>Where a value or a dereference length comes from at the probe point.</summary>
+public enum SourceKind : byte { None = 0, Register = 1, Stack = 2 }
+
+/// <summary>A register or a stack slot (byte offset from SP at the probe point).</summary>
+public readonly record struct Source(SourceKind Kind, int Index)
+{
+    public static Source None => default;
+    public static Source Of(Reg r) => new(SourceKind.Register, (int)r);
+    public static Source StackAt(int offset) => new(SourceKind.Stack, offset);
+    public override string ToString() => Kind switch
+    {
+        SourceKind.Register => Abis.Name((Reg)Index),
+        SourceKind.Stack => $"sp+{Index}",
+        _ => "-",
+    };
+}
+
+/// <summary>A bounded dereference: copy up to MaxLen bytes at the address in Ptr, as many as Len says.</summary>
+public sealed record DerefSpec(Source Ptr, Source Len, int MaxLen);
+
+/// <summary>What the BPF program copies on each hit of a probe (mirrors struct ct_plan) and what the recorder keeps.</summary>
+/// <param name="Registers">The registers written to disk, in ascending register order.</param>
+/// <param name="StackLen">Bytes of stack window copied from SP.</param>
+/// <param name="Derefs">Bounded dereferences, at most 4.</param>
+public sealed record CapturePlan(IReadOnlyList<Reg> Registers, int StackLen, IReadOnlyList<DerefSpec> Derefs)
+{
+    public static CapturePlan RawRegisters(IEnumerable<Reg> regs) => new(regs.Distinct().Order().ToArray(), 0, []);
+
+    /// <summary>The position of a register among the kept ones, or -1.</summary>
+    public int IndexOf(Reg r)
+    {
+        for (var i = 0; i < Registers.Count; i++)
+            if (Registers[i] == r) return i;
+        return -1;
+    }
+}
+
+/// <summary>How one parameter is rebuilt from a record.</summary>
+/// <param name="Name">The source name, or argN.</param>
+/// <param name="Type">The declared type.</param>
+/// <param name="Pieces">The registers or stack slots holding the value's eightbytes, in order.</param>
+/// <param name="Deref">The index into the plan's Derefs holding pointed-to bytes (a string's data), or -1.</param>
+/// <param name="NotCaptured">Why the value cannot be captured (float register, unsupported type), or null.</param>
+public sealed record ParamSpec(string Name, TypeDesc Type, IReadOnlyList<Source> Pieces, int Deref = -1, string? NotCaptured = null);
+
+/// <summary>One probe: where it is attached, and how its records decode.</summary>
+/// <param name="Id">The attach cookie; records carry it.</param>
+/// <param name="Function">The function's name, as the user writes it in SQL.</param>
+/// <param name="Binary">Index into the session's binaries.</param>
+/// <param name="Address">The symbol's virtual address.</param>
+/// <param name="ProbeOffset">Bytes from the symbol to the probed instruction (after a Go stack check).</param>
+/// <param name="FileOffset">The file offset libbpf attaches at.</param>
+public sealed record ProbeSpec(
+    int Id,
+    string Function,
+    int Binary,
+    ulong Address,
+    ulong ProbeOffset,
+    ulong FileOffset,
+    AbiKind Abi,
+    CapturePlan Plan,
+    IReadOnlyList<ParamSpec> Params)
+{
+    /// <summary>Why the plan is partial (no DWARF, unsupported type), for info and the user.</summary>
+    public string? Note { get; init; }
+}

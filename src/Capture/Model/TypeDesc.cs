@@ -1,0 +1,26 @@
+namespace Calltape.Capture.Model;
+
+/// <summary>The kinds of value Calltape knows how to decode.</summary>
+public enum TypeKind : byte
+{
+    Unknown = 0, Int, Uint, Bool, Float, Pointer, String, Slice, Struct, Array, Interface, Map, Chan, Func,
+}
+
+/// <summary>A parameter's type, reduced to what capture planning and decoding need.</summary>
+/// <param name="Name">The source name (int64, string, *main.Order).</param>
+/// <param name="Kind">What it is.</param>
+/// <param name="Size">Its size in bytes.</param>
+public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
+{
+    /// <summary>Struct fields, in order; empty for other kinds.</summary>
+    public IReadOnlyList<FieldDesc> Fields { get; init; } = [];
+
+    /// <summary>The element type of a pointer, slice, array or channel.</summary>
+    public TypeDesc? Elem { get; init; }
+
+    /// <summary>The element count of an array.</summary>
+    public long Count { get; init; }
+}
+
+/// <summary>One field of a struct type.</summary>
+public sealed record FieldDesc(string Name, int Offset, TypeDesc Type);

@@ -1,0 +1,1 @@
+namespace Calltape.Symbols; internal static class Placeholder { }
