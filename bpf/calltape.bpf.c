@@ -12,6 +12,8 @@
 #include <bpf/bpf_helpers.h>
 #include "calltape.h"
 
+/* barrier_var (bpf_helpers.h) hides a value from clang's range analysis, so a following mask is kept for the verifier. */
+
 char LICENSE[] SEC("license") = "GPL";
 
 struct {
@@ -40,38 +42,19 @@ struct {
 	__type(value, __u8[CT_SCRATCH_SIZE]);
 } scratch SEC(".maps");
 
-static __always_inline __u64 reg_at(const struct pt_regs *r, __u32 i)
-{
-	switch (i) {
-	case CT_REG_RAX: return r->rax;
-	case CT_REG_RBX: return r->rbx;
-	case CT_REG_RCX: return r->rcx;
-	case CT_REG_RDX: return r->rdx;
-	case CT_REG_RSI: return r->rsi;
-	case CT_REG_RDI: return r->rdi;
-	case CT_REG_R8: return r->r8;
-	case CT_REG_R9: return r->r9;
-	case CT_REG_R10: return r->r10;
-	case CT_REG_R11: return r->r11;
-	case CT_REG_R12: return r->r12;
-	case CT_REG_R13: return r->r13;
-	case CT_REG_R14: return r->r14;
-	case CT_REG_R15: return r->r15;
-	case CT_REG_RBP: return r->rbp;
-	case CT_REG_RSP: return r->rsp;
-	case CT_REG_RIP: return r->rip;
-	}
-	return 0;
-}
-
-static __always_inline __u64 src_value(const struct pt_regs *r, const struct ct_src *s, __u64 fallback)
+/*
+ * Registers are read from the copy already in the record: the verifier rejects loads through a ctx pointer with a
+ * variable offset ("dereference of modified ctx ptr"), and the copy is what the record carries anyway.
+ */
+static __always_inline __u64 src_value(const struct ct_event *ev, const struct ct_src *s, __u64 fallback)
 {
 	__u64 v = fallback;
+	__u32 i = s->index;
 
 	if (s->kind == CT_SRC_REG)
-		return reg_at(r, s->index);
+		return i < CT_NREGS ? ev->regs[i] : fallback;
 	if (s->kind == CT_SRC_STACK &&
-	    bpf_probe_read_user(&v, sizeof(v), (void *)(r->rsp + s->index)) != 0)
+	    bpf_probe_read_user(&v, sizeof(v), (void *)(ev->regs[CT_REG_RSP] + i)) != 0)
 		return fallback;
 	return v;
 }
@@ -124,6 +107,8 @@ int calltape_probe(struct pt_regs *ctx)
 
 		if (n > CT_MAX_STACK)
 			n = CT_MAX_STACK;
+		barrier_var(n);
+		n &= 2 * CT_MAX_STACK - 1;
 		if (bpf_probe_read_user(buf + sizeof(*ev), n, (void *)ctx->rsp) == 0) {
 			ev->stack_len = n;
 			off += n;
@@ -143,11 +128,12 @@ int calltape_probe(struct pt_regs *ctx)
 
 		if (i >= plan->n_derefs)
 			break;
-		if (off > CT_SCRATCH_SIZE - sizeof(*h) - CT_MAX_DEREF_LEN)
+		/* Bounds the verifier can follow: off and the masked n below always fit the scratch buffer. */
+		if (off > CT_SCRATCH_SIZE - sizeof(*h) - 2 * CT_MAX_DEREF_LEN)
 			break;
 		h = (struct ct_deref_hdr *)(buf + off);
-		ptr = src_value(ctx, &d->ptr, 0);
-		want = src_value(ctx, &d->len, d->max_len);
+		ptr = src_value(ev, &d->ptr, 0);
+		want = src_value(ev, &d->len, d->max_len);
 		n = want < d->max_len ? (__u32)want : d->max_len;
 		if (n > CT_MAX_DEREF_LEN)
 			n = CT_MAX_DEREF_LEN;
@@ -158,6 +144,9 @@ int calltape_probe(struct pt_regs *ctx)
 		if (ptr == 0) {
 			h->err = -14;	/* EFAULT: a nil pointer is recorded, not followed */
 		} else if (n > 0) {
+			/* n <= CT_MAX_DEREF_LEN already; the mask restates it where clang loses the bound. */
+			barrier_var(n);
+			n &= 2 * CT_MAX_DEREF_LEN - 1;
 			err = bpf_probe_read_user(buf + off, n, (void *)ptr);
 			if (err == 0) {
 				h->len = n;

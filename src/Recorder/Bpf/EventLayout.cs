@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+
+namespace Calltape.Recorder.Bpf;
+
+// The C# mirror of bpf/calltape.h. tests/Unit/LayoutMirrorTests.cs compiles the header and checks every size and
+// offset here against it: change both together.
+
+/// <summary>Limits shared with the BPF program (the #defines of bpf/calltape.h).</summary>
+internal static class BpfLimits
+{
+    public const int MaxProbes = 4096;    // CT_MAX_PROBES
+    public const int MaxDerefs = 4;       // CT_MAX_DEREFS
+    public const int MaxStack = 256;      // CT_MAX_STACK
+    public const int MaxDerefLen = 1024;  // CT_MAX_DEREF_LEN
+    public const int RegCount = 17;       // CT_NREGS
+    public const byte EventFlagStackFault = 1; // CT_EVF_STACK_FAULT
+}
+
+/// <summary>struct ct_src: where a pointer or a length comes from.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CtSrc
+{
+    public byte Kind;
+    public byte Pad;
+    public ushort Index;
+}
+
+/// <summary>struct ct_deref: one bounded dereference.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CtDeref
+{
+    public CtSrc Ptr;
+    public CtSrc Len;
+    public ushort MaxLen;
+    public ushort Pad;
+}
+
+/// <summary>struct ct_plan: the value of the plans map, keyed by probe id.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CtPlan
+{
+    public ushort StackLen;
+    public byte NDerefs;
+    public byte Pad;
+    public uint Pad2;
+    public CtDeref Deref0;
+    public CtDeref Deref1;
+    public CtDeref Deref2;
+    public CtDeref Deref3;
+}
+
+/// <summary>struct ct_counters: one CPU's slot of the per-CPU counters map.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CtCounters
+{
+    public ulong Hits;
+    public ulong Drops;
+}
+
+/// <summary>struct ct_event: the fixed head of a ring-buffer record.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CtEvent
+{
+    public ulong KtimeNs;
+    public ulong Cookie;
+    public uint Pid;
+    public uint Tid;
+    public uint Cpu;
+    public ushort StackLen;
+    public byte NDerefs;
+    public byte Flags;
+    public fixed ulong Regs[BpfLimits.RegCount];
+}
+
+/// <summary>struct ct_deref_hdr: precedes each dereference's bytes in a record.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CtDerefHdr
+{
+    public ushort Len;
+    public short Err;
+    public uint Want;
+}

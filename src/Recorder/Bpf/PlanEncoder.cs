@@ -1,0 +1,37 @@
+using Calltape.Capture;
+using Calltape.Capture.Model;
+
+namespace Calltape.Recorder.Bpf;
+
+/// <summary>Encodes the shared capture-plan model into struct ct_plan for the plans map.</summary>
+internal static class PlanEncoder
+{
+    public static CtPlan Encode(CapturePlan plan)
+    {
+        if (plan.StackLen is < 0 or > BpfLimits.MaxStack)
+            throw new CalltapeException($"a plan's stack window of {plan.StackLen} bytes exceeds {BpfLimits.MaxStack}");
+        if (plan.Derefs.Count > BpfLimits.MaxDerefs)
+            throw new CalltapeException($"a plan has {plan.Derefs.Count} dereferences; the limit is {BpfLimits.MaxDerefs}");
+        var p = new CtPlan { StackLen = (ushort)plan.StackLen, NDerefs = (byte)plan.Derefs.Count };
+        for (var i = 0; i < plan.Derefs.Count; i++)
+        {
+            var d = plan.Derefs[i];
+            var c = new CtDeref
+            {
+                Ptr = Src(d.Ptr),
+                Len = Src(d.Len),
+                MaxLen = (ushort)Math.Clamp(d.MaxLen, 0, BpfLimits.MaxDerefLen),
+            };
+            switch (i)
+            {
+                case 0: p.Deref0 = c; break;
+                case 1: p.Deref1 = c; break;
+                case 2: p.Deref2 = c; break;
+                default: p.Deref3 = c; break;
+            }
+        }
+        return p;
+    }
+
+    private static CtSrc Src(Source s) => new() { Kind = (byte)s.Kind, Index = checked((ushort)s.Index) };
+}

@@ -1,0 +1,50 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Calltape.Recorder.Native;
+
+/// <summary>Owns a struct bpf_object*; closing it unloads the programs and maps.</summary>
+internal sealed class BpfObjectHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
+{
+    public static BpfObjectHandle FromPointer(nint p)
+    {
+        var h = new BpfObjectHandle();
+        h.SetHandle(p);
+        return h;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        LibBpf.bpf_object__close(handle);
+        return true;
+    }
+}
+
+/// <summary>Owns a struct bpf_link*; destroying it detaches the uprobe.</summary>
+internal sealed class BpfLinkHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
+{
+    public static BpfLinkHandle FromPointer(nint p)
+    {
+        var h = new BpfLinkHandle();
+        h.SetHandle(p);
+        return h;
+    }
+
+    protected override bool ReleaseHandle() => LibBpf.bpf_link__destroy(handle) == 0;
+}
+
+/// <summary>Owns a struct ring_buffer* (the consumer side of a BPF ring buffer map).</summary>
+internal sealed class RingBufferHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
+{
+    public static RingBufferHandle FromPointer(nint p)
+    {
+        var h = new RingBufferHandle();
+        h.SetHandle(p);
+        return h;
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        LibBpf.ring_buffer__free(handle);
+        return true;
+    }
+}

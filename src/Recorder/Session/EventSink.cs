@@ -1,0 +1,100 @@
+using System.Runtime.InteropServices;
+using Calltape.Capture.Format;
+using Calltape.Capture.Model;
+using Calltape.Recorder.Bpf;
+using Calltape.Recorder.Native;
+
+namespace Calltape.Recorder.Session;
+
+/// <summary>Drains the BPF ring buffer into the capture: one ring record becomes one chunk item.</summary>
+/// <remarks>This is the hot path: no allocation per event; registers are picked by precomputed indices.</remarks>
+internal sealed unsafe class EventSink : IDisposable
+{
+    private readonly CaptureWriter _writer;
+    private readonly int[][] _keep;       // per probe id: struct ct_event register indices the plan keeps
+    private readonly bool[] _hasStack;    // per probe id: the plan has a stack window
+    private readonly int[] _derefs;       // per probe id: the plan's dereference count
+    private readonly GCHandle _self;
+    private readonly RingBufferHandle _ring;
+
+    public EventSink(CaptureWriter writer, IReadOnlyList<ProbeSpec> probes, int eventsFd)
+    {
+        _writer = writer;
+        var n = probes.Count == 0 ? 0 : probes.Max(p => p.Id) + 1;
+        _keep = new int[n][];
+        _hasStack = new bool[n];
+        _derefs = new int[n];
+        PerProbe = new long[n];
+        foreach (var p in probes)
+        {
+            _keep[p.Id] = p.Plan.Registers.Select(r => (int)r).ToArray();
+            _hasStack[p.Id] = p.Plan.StackLen > 0;
+            _derefs[p.Id] = p.Plan.Derefs.Count;
+        }
+        _self = GCHandle.Alloc(this);
+        _ring = RingBufferHandle.FromPointer(LibBpf.CheckPtr(
+            LibBpf.ring_buffer__new(eventsFd, &OnSample, GCHandle.ToIntPtr(_self), 0), "opening the ring buffer"));
+    }
+
+    /// <summary>Events written, per probe id.</summary>
+    public long[] PerProbe { get; }
+
+    /// <summary>Events written in all.</summary>
+    public long Total { get; private set; }
+
+    /// <summary>Ring records that did not match the layout or a known probe (a bug if ever non-zero).</summary>
+    public long Malformed { get; private set; }
+
+    /// <summary>Consumes everything in the ring now; returns the records consumed.</summary>
+    public int Drain() => LibBpf.Check(LibBpf.ring_buffer__consume(_ring), "consuming the ring buffer");
+
+    public void Dispose()
+    {
+        _ring.Dispose();
+        if (_self.IsAllocated) _self.Free();
+    }
+
+    [UnmanagedCallersOnly]
+    private static int OnSample(nint ctx, nint data, nuint size)
+    {
+        var sink = (EventSink)GCHandle.FromIntPtr(ctx).Target!;
+        sink.Handle((byte*)data, (int)size);
+        return 0;
+    }
+
+    private void Handle(byte* data, int size)
+    {
+        if (size < sizeof(CtEvent)) { Malformed++; return; }
+        var ev = (CtEvent*)data;
+        var id = (int)ev->Cookie;
+        if ((uint)id >= (uint)_keep.Length || _keep[id] is null) { Malformed++; return; }
+        var keep = _keep[id];
+        Span<ulong> regs = stackalloc ulong[keep.Length];
+        for (var i = 0; i < keep.Length; i++) regs[i] = ev->Regs[keep[i]];
+
+        var record = new ReadOnlySpan<byte>(data, size);
+        var off = sizeof(CtEvent);
+        var stackOk = (ev->Flags & BpfLimits.EventFlagStackFault) == 0;
+        var stack = record.Slice(off, Math.Min(ev->StackLen, size - off));
+        off += stack.Length;
+
+        var want = _derefs[id];
+        Span<DerefSlice> derefs = stackalloc DerefSlice[want];
+        for (var i = 0; i < want; i++)
+        {
+            if (i >= ev->NDerefs || off + sizeof(CtDerefHdr) > size)
+            {
+                derefs[i] = new DerefSlice(0, 0, 0, -7); // E2BIG: the record ran out of scratch space
+                continue;
+            }
+            var h = (CtDerefHdr*)(data + off);
+            off += sizeof(CtDerefHdr);
+            var len = Math.Min((int)h->Len, size - off);
+            derefs[i] = new DerefSlice(off, len, h->Want, h->Err);
+            off += len;
+        }
+        _writer.WriteEvent(id, ev->KtimeNs, ev->Pid, ev->Tid, regs, _hasStack[id], stackOk ? stack : default, record, derefs);
+        PerProbe[id]++;
+        Total++;
+    }
+}

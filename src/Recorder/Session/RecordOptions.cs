@@ -1,0 +1,17 @@
+namespace Calltape.Recorder.Session;
+
+/// <summary>Everything the user asked of one recording.</summary>
+internal sealed record RecordOptions(
+    string Output,
+    IReadOnlyList<string> Functions,
+    string? Exe,
+    int? Pid,
+    IReadOnlyList<string> Command,
+    TimeSpan? Duration,
+    long? MaxEvents,
+    long? MaxSize,
+    long ChunkSize,
+    uint RingBytes,
+    int StringMax,
+    bool Quiet,
+    bool Verbose);
