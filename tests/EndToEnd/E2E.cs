@@ -1,3 +1,4 @@
+using Xunit;
 using Calltape.Tests.Support;
 
 namespace Calltape.Tests.EndToEnd;

@@ -1,3 +1,4 @@
+using Xunit;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using Xunit;
 using System.Runtime.InteropServices;
 using Calltape.Recorder.Bpf;
 using Calltape.Tests.Support;
@@ -49,14 +50,14 @@ public class LayoutMirrorTests
         { "CT_MAX_STACK", BpfLimits.MaxStack },
         { "CT_MAX_DEREF_LEN", BpfLimits.MaxDerefLen },
         { "CT_EVF_STACK_FAULT", BpfLimits.EventFlagStackFault },
-        { "CT_REG_RAX", (long)Capture.Model.Reg.Rax },
-        { "CT_REG_RDI", (long)Capture.Model.Reg.Rdi },
-        { "CT_REG_R11", (long)Capture.Model.Reg.R11 },
-        { "CT_REG_R14", (long)Capture.Model.Reg.R14 },
-        { "CT_REG_RSP", (long)Capture.Model.Reg.Rsp },
-        { "CT_REG_RIP", (long)Capture.Model.Reg.Rip },
-        { "CT_SRC_REG", (long)Capture.Model.SourceKind.Register },
-        { "CT_SRC_STACK", (long)Capture.Model.SourceKind.Stack },
+        { "CT_REG_RAX", (long)global::Calltape.Capture.Model.Reg.Rax },
+        { "CT_REG_RDI", (long)global::Calltape.Capture.Model.Reg.Rdi },
+        { "CT_REG_R11", (long)global::Calltape.Capture.Model.Reg.R11 },
+        { "CT_REG_R14", (long)global::Calltape.Capture.Model.Reg.R14 },
+        { "CT_REG_RSP", (long)global::Calltape.Capture.Model.Reg.Rsp },
+        { "CT_REG_RIP", (long)global::Calltape.Capture.Model.Reg.Rip },
+        { "CT_SRC_REG", (long)global::Calltape.Capture.Model.SourceKind.Register },
+        { "CT_SRC_STACK", (long)global::Calltape.Capture.Model.SourceKind.Stack },
     };
 
     [Theory]
