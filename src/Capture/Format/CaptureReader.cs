@@ -14,11 +14,16 @@ public sealed class CaptureReader
     private readonly Dictionary<(int Probe, int Cpu), LossCounter> _loss = [];
     private readonly List<string> _warnings = [];
 
+    private readonly ProbeSpec?[] _probesById;
+
     private CaptureReader(string dir, SessionHeader header, string[] chunks)
     {
         Directory = dir;
         Header = header;
         _chunks = chunks;
+        _probesById = new ProbeSpec?[header.Probes.Count == 0 ? 0 : Math.Min(header.Probes.Max(p => p.Id) + 1, 1 << 20)];
+        foreach (var p in header.Probes)
+            if ((uint)p.Id < (uint)_probesById.Length) _probesById[p.Id] = p;
     }
 
     /// <summary>The capture directory.</summary>
@@ -68,6 +73,9 @@ public sealed class CaptureReader
         foreach (var chunk in _chunks)
             foreach (var e in ReadChunk(chunk))
                 yield return e;
+        // A cut that fell between two records tears nothing, but the capture still did not end cleanly.
+        if (Trailer is null && _warnings.Count == 0)
+            _warnings.Add("no trailer: the recording did not finish cleanly (recorder killed?); read up to its last flush");
     }
 
     private IEnumerable<RawEvent> ReadChunk(string path)
@@ -78,12 +86,8 @@ public sealed class CaptureReader
             _warnings.Add($"{Path.GetFileName(path)}: empty (the recorder stopped before writing it)");
             yield break;
         }
-        var pos = 0;
-        {
-            var r = new MessagePackReader(mem);
-            ReadHeaderItem(ref r, path, out var consumed);
-            pos = consumed;
-        }
+        var pos = SkipHeader(mem, path, path == _chunks[^1]);
+        if (pos < 0) yield break;
         var threads = new List<(uint Pid, uint Tid)>();
         ulong ktime = 0;
         var count = 0L;
@@ -149,8 +153,8 @@ public sealed class CaptureReader
 
     private RawEvent ReadEvent(ref MessagePackReader r, int n, int probeId, List<(uint Pid, uint Tid)> threads, ref ulong ktime)
     {
-        var probe = Header.Probes.FirstOrDefault(p => p.Id == probeId)
-            ?? throw new InvalidDataException($"event of unknown probe {probeId}");
+        var probe = (uint)probeId < (uint)_probesById.Length ? _probesById[probeId] : null;
+        if (probe is null) throw new InvalidDataException($"event of unknown probe {probeId}");
         ktime += (ulong)r.ReadInt64();
         var t = r.ReadInt32();
         if ((uint)t >= (uint)threads.Count) throw new InvalidDataException($"event names undefined thread {t}");
@@ -180,6 +184,42 @@ public sealed class CaptureReader
             }
         }
         return new RawEvent(probeId, ktime, threads[t].Pid, threads[t].Tid, regs, stack, derefs);
+    }
+
+    /// <summary>The header item's length, or -1 when the last chunk was cut inside it (one warning).</summary>
+    private int SkipHeader(ReadOnlyMemory<byte> mem, string path, bool isLast)
+    {
+        try
+        {
+            var r = new MessagePackReader(mem);
+            ReadHeaderItem(ref r, path, out var consumed);
+            return consumed;
+        }
+        catch (CalltapeException) when (isLast && IsTornHeader(mem))
+        {
+            // The recorder died while writing the first bytes of a fresh chunk: nothing in it was an event.
+            _warnings.Add($"{Path.GetFileName(path)}: cut inside its header; {mem.Length} bytes ignored");
+            return -1;
+        }
+    }
+
+    /// <summary>True when the bytes are a strict prefix of a header item (the manifest's bytes are not needed: the tag and magic suffice).</summary>
+    private static bool IsTornHeader(ReadOnlyMemory<byte> mem)
+    {
+        try
+        {
+            var r = new MessagePackReader(mem);
+            r.Skip();
+            return false; // a complete item: real damage, not a cut
+        }
+        catch (EndOfStreamException)
+        {
+            return true;
+        }
+        catch (MessagePackSerializationException)
+        {
+            return false;
+        }
     }
 
     private static byte[] ReadBytes(ref MessagePackReader r)

@@ -104,7 +104,8 @@ public sealed class CaptureWriter : IDisposable
         }
         w.Flush();
         Events++;
-        if (_buf.WrittenCount >= BufferFlushBytes) Spill();
+        // Spill at the buffer size, or earlier when the chunk is full, so --chunk-size holds to within one event.
+        if (_buf.WrittenCount >= BufferFlushBytes || _chunkBytes + _buf.WrittenCount >= _chunkSize) Spill();
     }
 
     /// <summary>Appends a cumulative snapshot of the per-probe, per-CPU counters.</summary>
@@ -136,9 +137,10 @@ public sealed class CaptureWriter : IDisposable
         w.WriteArrayHeader(4);
         w.Write(CaptureFormat.TagTrailer); w.Write(ktimeNs); w.Write(reason); w.Write(Events);
         w.Flush();
+        // Set before the spill: a spill that crosses the chunk size must not open an empty chunk after the trailer.
+        _completed = true;
         Flush();
         _file?.Flush(flushToDisk: true);
-        _completed = true;
     }
 
     public void Dispose()

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Per-call cost of Calltape against bpftrace on one Go target, in one run, on this machine.
+#
+#   bench/run.sh [--calls N] [--runs R] [--max-calls N] [--no-build] [--no-calltape]
+#
+# Modes, each run R times (default 5), interleaved round by round so drift (thermal, other load) hits all alike:
+#   untraced            the target alone
+#   bpftrace-floor      uprobe:BIN:main.record {}                 (the cost of any uprobe: the floor)
+#   bpftrace-count      uprobe:BIN:main.record { @c = count(); }  (the cheapest useful probe)
+#   calltape            calltape-record -p main.record -- BIN ... (captures both int64 arguments)
+# then one max-rate calltape run with more calls, to check that nothing is lost at full speed.
+# Cost is the median ns/call timed inside the target's loop (start-up and attach excluded); "marginal" is that
+# minus the untraced median. Results go to bench/results/STAMP/ (gitignored) and bench/results/latest.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CALLS=1000000
+RUNS=5
+MAX_CALLS=5000000
+BUILD=1
+CALLTAPE=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --calls) CALLS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --max-calls) MAX_CALLS=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --no-calltape) CALLTAPE=0; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench: run as root (uprobes need CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON)" >&2; exit 1; }
+
+# Go 1.26 on purpose: its frame prologue starts with PUSHQ BP, which the kernel emulates (~0.7 us). Go 1.19 starts
+# with SUBQ, which is single-stepped (~10 us): the floor would then swamp every difference being measured.
+GO=${GO:-/usr/lib/go-1.26/bin/go}
+FN=main.record
+STAMP=$(date +%Y%m%d-%H%M%S)
+OUT="$ROOT/bench/results/$STAMP"
+WORK=$(mktemp -d /tmp/calltape-bench.XXXXXX)
+BIN="$WORK/bench-target"
+# Overridable to benchmark installed or published (AOT) builds instead of the Release build of this tree.
+REC=${CALLTAPE_RECORD:-$ROOT/src/Recorder/bin/Release/net10.0/linux-x64/calltape-record}
+ANA=${CALLTAPE_BIN:-$ROOT/src/Analyzer/bin/Release/net10.0/linux-x64/calltape}
+mkdir -p "$OUT"
+
+trap 'rm -rf "$WORK"' EXIT
+log() { echo "bench: $*" >&2; }
+
+# --- build -------------------------------------------------------------------------------------------------------
+(cd "$ROOT/bench/target" && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=0 "$GO" build -o "$BIN" .)
+FIRST_INSN=$("$GO" tool objdump -s "^${FN}\$" "$BIN" | awk 'NR==2 {$1=$2=$3=""; sub(/^ +/, ""); print; exit}')
+if [ "$CALLTAPE" -eq 1 ] && [ "$BUILD" -eq 1 ]; then
+  log "building calltape-record and calltape (Release)"
+  dotnet build "$ROOT/src/Recorder/Recorder.csproj" -c Release -v q -nologo >"$WORK/build.log" 2>&1 \
+    && dotnet build "$ROOT/src/Analyzer/Analyzer.csproj" -c Release -v q -nologo >>"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; log "build failed (rerun with --no-calltape for the baselines only)"; exit 1; }
+fi
+if [ "$CALLTAPE" -eq 1 ]; then
+  for x in "$REC" "$ANA"; do [ -x "$x" ] || { log "$x missing: build it or use --no-calltape"; exit 1; }; done
+fi
+
+# --- one run of each mode; each prints the target's ns/call ------------------------------------------------------
+ns_per_call() { sed -n 's/^BENCH .* ns_per_call=\([0-9.]*\) .*/\1/p' "$1" | tail -1; }
+
+run_untraced() {
+  "$BIN" -n "$1" >"$WORK/t.out"
+  ns_per_call "$WORK/t.out"
+}
+
+# bpftrace attaches to the binary's inode, so a target started after "Attaching" is traced from its first call.
+run_bpftrace() { # calls, probe body
+  local n=$1 body=$2 pid
+  # A script's background job starts with SIGINT ignored; restore the default so the SIGINT below reaches it.
+  env --default-signal=INT bpftrace -e "uprobe:$BIN:$FN $body" >"$WORK/bt.out" 2>&1 &
+  pid=$!
+  # This function runs in a $(...) subshell, which does not inherit the EXIT trap: stop bpftrace on any exit here.
+  trap 'kill -INT "$pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 300); do
+    grep -q '^Attaching' "$WORK/bt.out" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$WORK/bt.out" >&2; log "bpftrace exited before attaching"; exit 1; }
+    sleep 0.1
+  done
+  grep -q '^Attaching' "$WORK/bt.out" || { log "bpftrace did not attach within 30 s"; exit 1; }
+  # bpftrace 0.17 prints "Attaching N probes..." before it attaches: give it a moment, and let the target wait too.
+  sleep 1
+  "$BIN" -n "$n" -delay 200ms >"$WORK/t.out"
+  kill -INT "$pid"
+  # A SIGINT that lands while bpftrace is still setting up can be lost: fall back to TERM, then KILL.
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  trap - EXIT
+  # count() doubles as a check that every call was probed exactly once (no double hits, no misses).
+  if [[ $body == *count* ]]; then
+    local c; c=$(sed -n 's/^@c: \([0-9]*\)$/\1/p' "$WORK/bt.out")
+    [ "$c" = "$n" ] || log "WARNING: bpftrace counted ${c:-nothing} hits for $n calls"
+  fi
+  ns_per_call "$WORK/t.out"
+}
+
+# The recorder launches the target and returns its exit code. Counting events through the analyzer checks the
+# capture end to end: every call must be in it.
+CAPTURE_EVENTS_SQL=${CAPTURE_EVENTS_SQL:-'SELECT count(*) AS n FROM calls'}
+CAPTURE_DROPS_SQL=${CAPTURE_DROPS_SQL:-'SELECT coalesce(sum(drops), 0) AS n FROM loss'}
+csv_value() { tail -n 1 | tr -d '\r'; } # --format csv: a header line, then the one value
+run_calltape() { # calls, capture dir
+  local n=$1 dir=$2
+  timeout 300 "$REC" -o "$dir" -p "$FN" --quiet -- "$BIN" -n "$n" >"$WORK/t.out" 2>"$WORK/rec.err" \
+    || { cat "$WORK/rec.err" >&2; log "calltape-record failed"; exit 1; }
+  ns_per_call "$WORK/t.out"
+}
+capture_stats() { # capture dir -> "bytes events drops"
+  local dir=$1 bytes events drops
+  bytes=$(du -sb "$dir" | cut -f1)
+  events=$("$ANA" query "$dir" "$CAPTURE_EVENTS_SQL" --format csv 2>>"$WORK/ana.err" | csv_value || true)
+  drops=$("$ANA" query "$dir" "$CAPTURE_DROPS_SQL" --format csv 2>>"$WORK/ana.err" | csv_value || true)
+  echo "$bytes ${events:-?} ${drops:-?}"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+# --- measure -----------------------------------------------------------------------------------------------------
+MODES=(untraced bpftrace-floor bpftrace-count)
+[ "$CALLTAPE" -eq 1 ] && MODES+=(calltape)
+declare -A SAMPLES
+RAW="$OUT/raw.tsv"
+printf 'round\tmode\tcalls\tns_per_call\tcapture_bytes\tevents\tdrops\n' >"$RAW"
+log "$RUNS rounds x ${#MODES[@]} modes, $CALLS calls each; target $FN, first instruction: $FIRST_INSN"
+for r in $(seq "$RUNS"); do
+  for m in "${MODES[@]}"; do
+    stats="- - -"
+    case $m in
+      untraced) v=$(run_untraced "$CALLS") ;;
+      bpftrace-floor) v=$(run_bpftrace "$CALLS" '{}') ;;
+      bpftrace-count) v=$(run_bpftrace "$CALLS" '{ @c = count(); }') ;;
+      calltape)
+        v=$(run_calltape "$CALLS" "$WORK/cap-$r")
+        stats=$(capture_stats "$WORK/cap-$r")
+        rm -rf "$WORK/cap-$r" ;;
+    esac
+    SAMPLES[$m]+="$v "
+    printf '%s\t%s\t%s\t%s\t%s\n' "$r" "$m" "$CALLS" "$v" "$(tr ' ' '\t' <<<"$stats")" >>"$RAW"
+    log "round $r/$RUNS $m: $v ns/call"
+  done
+done
+
+if [ "$CALLTAPE" -eq 1 ]; then
+  log "max-rate run: $MAX_CALLS calls under calltape-record"
+  MAX_NS=$(run_calltape "$MAX_CALLS" "$WORK/cap-max")
+  read -r MAX_BYTES MAX_EVENTS MAX_DROPS <<<"$(capture_stats "$WORK/cap-max")"
+  printf 'max\tcalltape\t%s\t%s\t%s\t%s\t%s\n' "$MAX_CALLS" "$MAX_NS" "$MAX_BYTES" "$MAX_EVENTS" "$MAX_DROPS" >>"$RAW"
+  rm -rf "$WORK/cap-max"
+fi
+
+# --- report ------------------------------------------------------------------------------------------------------
+declare -A MED MARG
+for m in "${MODES[@]}"; do MED[$m]=$(tr ' ' '\n' <<<"${SAMPLES[$m]}" | grep . | median); done
+for m in "${MODES[@]}"; do MARG[$m]=$(awk -v a="${MED[$m]}" -v b="${MED[untraced]}" 'BEGIN {printf "%.1f", a-b}'); done
+# Zero loss means the capture holds exactly one event per call and the loss table counted no drops.
+ZERO=n/a
+[ "$CALLTAPE" -eq 0 ] || ZERO=$([ "$MAX_EVENTS" = "$MAX_CALLS" ] && [ "$MAX_DROPS" = 0 ] && echo PASS || echo FAIL)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b<=0) print "n/a"; else printf "%.2f", a/b}'; }
+{
+  echo "Calltape benchmark $STAMP"
+  echo "host: $(uname -r), $(nproc) CPUs; $("$GO" version | cut -d' ' -f3); $(bpftrace --version)"
+  echo "target: $FN(a, b int64), $CALLS calls per run, median of $RUNS runs; probed instruction: $FIRST_INSN"
+  echo
+  printf '%-36s %14s %16s   %s\n' mode "ns/call" "marginal ns" "runs (ns/call)"
+  label() { case $1 in
+    untraced) echo "untraced" ;;
+    bpftrace-floor) echo "bpftrace {} (floor)" ;;
+    bpftrace-count) echo "bpftrace { @c = count(); }" ;;
+    calltape) echo "calltape-record (2 int64 args)" ;;
+  esac; }
+  for m in "${MODES[@]}"; do
+    printf '%-36s %14s %16s   %s\n' "$(label "$m")" "${MED[$m]}" "$([ "$m" = untraced ] && echo - || echo "${MARG[$m]}")" "${SAMPLES[$m]}"
+  done
+  echo
+  echo "count() marginal / floor marginal:    $(ratio "${MARG[bpftrace-count]}" "${MARG[bpftrace-floor]}")"
+  if [ "$CALLTAPE" -eq 1 ]; then
+    echo "calltape marginal / floor marginal:   $(ratio "${MARG[calltape]}" "${MARG[bpftrace-floor]}")"
+    echo
+    awk -F'\t' -v n="$CALLS" '$2=="calltape" && $1!="max" {
+        runs++; if ($6 ~ /^[0-9]+$/ && $6 > 0) { bpe += $5/$6; ok++ } if ($6 != n) bad++; if ($7 != "0") dr++ }
+      END {
+        printf "capture: %s bytes/event (mean over %d runs); runs with events != calls: %d; runs with drops: %d\n",
+          ok ? sprintf("%.1f", bpe/ok) : "?", runs, bad, dr }' "$RAW"
+    echo "max-rate: $MAX_CALLS calls at $MAX_NS ns/call -> $MAX_EVENTS events, $MAX_DROPS dropped," \
+      "$(ratio "$MAX_BYTES" "$MAX_EVENTS") bytes/event; zero-loss: $ZERO"
+  fi
+  echo
+  echo "raw samples: $RAW"
+} | tee "$OUT/summary.txt"
+ln -sfn "$STAMP" "$ROOT/bench/results/latest"
+[ "$ZERO" != FAIL ]

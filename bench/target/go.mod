@@ -1,0 +1,3 @@
+module benchtarget
+
+go 1.19

@@ -1,0 +1,3 @@
+module eclient
+
+go 1.19

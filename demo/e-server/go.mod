@@ -1,0 +1,3 @@
+module eserver
+
+go 1.19

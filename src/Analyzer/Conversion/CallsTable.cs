@@ -1,0 +1,122 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace Calltape.Analyzer.Conversion;
+
+/// <summary>Streams calls.parquet: one row per event with its time, thread, probe, function, build-id and args JSON.</summary>
+/// <remarks>
+/// Double-buffered: a full batch is written on the thread pool while the convert loop fills the other, because
+/// encoding and compressing this table costs about as much as reading and decoding the capture.
+/// </remarks>
+internal sealed class CallsTable : IAsyncDisposable
+{
+    public const string FileName = "calls.parquet";
+
+    private static readonly DataField TsField = new DataField<long>("ts");
+    private static readonly DataField KtimeField = new DataField<long>("ktime");
+    private static readonly DataField PidField = new DataField<uint>("pid");
+    private static readonly DataField TidField = new DataField<uint>("tid");
+    private static readonly DataField ProbeField = new DataField<int>("probe_id");
+    private static readonly DataField FunctionField = new DataField<string>("function", nullable: false);
+    private static readonly DataField BuildIdField = new DataField<string>("build_id", nullable: true);
+    private static readonly DataField ArgsField = new DataField<string>("args", nullable: false);
+
+    private readonly Stream _stream;
+    private readonly ParquetWriter _writer;
+    private readonly int _capacity;
+    private Batch _current;
+    private Batch? _spare;
+    private Task _pending = Task.CompletedTask;
+
+    private CallsTable(int capacity, Stream stream, ParquetWriter writer)
+    {
+        _capacity = capacity;
+        _current = new Batch(capacity);
+        _stream = stream;
+        _writer = writer;
+    }
+
+    public long Rows { get; private set; }
+
+    public bool IsFull => _current.Count == _capacity;
+
+    public static async Task<CallsTable> CreateAsync(string dir, int rowGroupRows)
+    {
+        var schema = new ParquetSchema(TsField, KtimeField, PidField, TidField, ProbeField, FunctionField, BuildIdField, ArgsField);
+        var stream = ParquetFiles.Create(Path.Combine(dir, FileName));
+        // args is nearly unique per row: a dictionary only costs time there, and measured files came out larger.
+        var writer = await ParquetWriter.CreateAsync(schema, stream, ParquetFiles.Options(["function", "build_id"]));
+        return new CallsTable(rowGroupRows, stream, writer);
+    }
+
+    /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
+    public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, string function, string? buildId, string args)
+    {
+        var b = _current;
+        var row = b.Count++;
+        b.Ts[row] = ts;
+        b.Ktime[row] = (long)ktime;
+        b.Pid[row] = pid;
+        b.Tid[row] = tid;
+        b.Probe[row] = probe;
+        b.Function[row] = function;
+        b.BuildId[row] = buildId!;
+        b.Args[row] = args;
+        Rows++;
+    }
+
+    /// <summary>Starts writing the buffered rows as one row group and returns once the other buffer is free to fill.</summary>
+    public async Task FlushAsync()
+    {
+        if (_current.Count == 0) return;
+        await _pending;
+        var full = _current;
+        _current = _spare ?? new Batch(_capacity);
+        _spare = full;
+        _pending = Task.Run(() => WriteAsync(full));
+    }
+
+    /// <summary>Flushes what is buffered and waits for every write to finish.</summary>
+    public async Task CompleteAsync()
+    {
+        await FlushAsync();
+        await _pending;
+    }
+
+    private async Task WriteAsync(Batch b)
+    {
+        var n = b.Count;
+        using (var rg = _writer.CreateRowGroup())
+        {
+            await rg.WriteAsync<long>(TsField, new ReadOnlyMemory<long>(b.Ts, 0, n));
+            await rg.WriteAsync<long>(KtimeField, new ReadOnlyMemory<long>(b.Ktime, 0, n));
+            await rg.WriteAsync<uint>(PidField, new ReadOnlyMemory<uint>(b.Pid, 0, n));
+            await rg.WriteAsync<uint>(TidField, new ReadOnlyMemory<uint>(b.Tid, 0, n));
+            await rg.WriteAsync<int>(ProbeField, new ReadOnlyMemory<int>(b.Probe, 0, n));
+            await rg.WriteAsync(FunctionField, new ArraySegment<string>(b.Function, 0, n));
+            await rg.WriteAsync(BuildIdField, new ArraySegment<string>(b.BuildId, 0, n));
+            await rg.WriteAsync(ArgsField, new ArraySegment<string>(b.Args, 0, n));
+            rg.CompleteValidate();
+        }
+        b.Count = 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Never leave a write running against a disposed stream. Its failure, if any, was already thrown by
+        // CompleteAsync, or is secondary to the exception that is unwinding the conversion.
+        await _pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _writer.DisposeAsync();
+        await _stream.DisposeAsync();
+    }
+
+    /// <summary>One row group's columns.</summary>
+    private sealed class Batch(int capacity)
+    {
+        public readonly long[] Ts = new long[capacity], Ktime = new long[capacity];
+        public readonly uint[] Pid = new uint[capacity], Tid = new uint[capacity];
+        public readonly int[] Probe = new int[capacity];
+        public readonly string[] Function = new string[capacity], BuildId = new string[capacity], Args = new string[capacity];
+        public int Count;
+    }
+}

@@ -1,0 +1,97 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace Calltape.Analyzer.Conversion;
+
+/// <summary>A row group's worth of one parameter's values, typed by its column kind; NULL when not captured.</summary>
+/// <remarks>One class with a switch instead of a generic hierarchy: the convert loop stores through it per event, and a
+/// switch on a readonly field is cheaper than a virtual call plus boxing.</remarks>
+internal sealed class ParamColumn
+{
+    private long?[]? _i;
+    private ulong?[]? _u;
+    private bool?[]? _b;
+    private string[]? _s;
+    private double?[]? _d;
+
+    public ParamColumn(string name, ColumnKind kind, int capacity)
+    {
+        Name = name;
+        Kind = kind;
+        switch (kind)
+        {
+            case ColumnKind.Int64: _i = new long?[capacity]; Field = new DataField<long?>(name); break;
+            case ColumnKind.UInt64: _u = new ulong?[capacity]; Field = new DataField<ulong?>(name); break;
+            case ColumnKind.Bool: _b = new bool?[capacity]; Field = new DataField<bool?>(name); break;
+            case ColumnKind.NullDouble: _d = new double?[capacity]; Field = new DataField<double?>(name); break;
+            default: _s = new string[capacity]; Field = new DataField<string>(name, nullable: true); break;
+        }
+    }
+
+    public string Name { get; }
+
+    /// <summary>Grows the buffer to <paramref name="capacity"/> rows, keeping its contents.</summary>
+    public void Resize(int capacity)
+    {
+        if (_i is not null) Array.Resize(ref _i, capacity);
+        else if (_u is not null) Array.Resize(ref _u, capacity);
+        else if (_b is not null) Array.Resize(ref _b, capacity);
+        else if (_d is not null) Array.Resize(ref _d, capacity);
+        else Array.Resize(ref _s, capacity);
+    }
+
+    public ColumnKind Kind { get; }
+
+    public DataField Field { get; }
+
+    public bool IsString => _s is not null;
+
+    /// <summary>Stores a scalar's 64 bits, as produced by <see cref="ParamDecoder.TryScalar"/>.</summary>
+    public void SetBits(int row, ulong bits)
+    {
+        switch (Kind)
+        {
+            case ColumnKind.Int64: _i![row] = (long)bits; break;
+            case ColumnKind.UInt64: _u![row] = bits; break;
+            case ColumnKind.Bool: _b![row] = bits != 0; break;
+            default: SetNull(row); break;
+        }
+    }
+
+    public void SetString(int row, string value)
+    {
+        if (_s is not null) _s[row] = value;
+        else SetNull(row);
+    }
+
+    /// <summary>Stores a value from <see cref="Calltape.Capture.Decoding.ValueDecoder"/> (the slow path); a type that does not fit is NULL.</summary>
+    public void SetDecoded(int row, object? value)
+    {
+        switch (value)
+        {
+            case long l when _i is not null: _i[row] = l; break;
+            case ulong u when _u is not null: _u[row] = u; break;
+            case bool b when _b is not null: _b[row] = b; break;
+            case string s when _s is not null: _s[row] = s; break;
+            default: SetNull(row); break;
+        }
+    }
+
+    public void SetNull(int row)
+    {
+        if (_i is not null) _i[row] = null;
+        else if (_u is not null) _u[row] = null;
+        else if (_b is not null) _b[row] = null;
+        else if (_d is not null) _d[row] = null;
+        else _s![row] = null!;
+    }
+
+    public Task WriteAsync(ParquetRowGroupWriter rg, int count)
+    {
+        if (_i is not null) return rg.WriteAsync<long>(Field, new ReadOnlyMemory<long?>(_i, 0, count));
+        if (_u is not null) return rg.WriteAsync<ulong>(Field, new ReadOnlyMemory<ulong?>(_u, 0, count));
+        if (_b is not null) return rg.WriteAsync<bool>(Field, new ReadOnlyMemory<bool?>(_b, 0, count));
+        if (_d is not null) return rg.WriteAsync<double>(Field, new ReadOnlyMemory<double?>(_d, 0, count));
+        return rg.WriteAsync(Field, new ArraySegment<string>(_s!, 0, count));
+    }
+}

@@ -1,0 +1,14 @@
+namespace Calltape.Symbols.Dwarf;
+
+/// <summary>The DWARF sections the reader uses, inflated once on first use (FACTS.md: Go 1.19 and 1.26 compress them).</summary>
+internal sealed class DwarfSections(ElfImage elf, byte[] info, byte[] abbrev)
+{
+    private byte[]? _str, _lineStr, _strOffsets, _addr;
+
+    public byte[] Info { get; } = info;
+    public byte[] Abbrev { get; } = abbrev;
+    public byte[] Str => _str ??= elf.SectionData(".debug_str") ?? [];
+    public byte[] LineStr => _lineStr ??= elf.SectionData(".debug_line_str") ?? [];
+    public byte[] StrOffsets => _strOffsets ??= elf.SectionData(".debug_str_offsets") ?? [];
+    public byte[] Addr => _addr ??= elf.SectionData(".debug_addr") ?? [];
+}

@@ -1,0 +1,170 @@
+using Calltape.Capture.Model;
+
+namespace Calltape.Symbols.Dwarf;
+
+/// <summary>Reduces DWARF type DIEs to TypeDesc: Go kinds from DW_AT_go_kind, C types from their tags and encodings.</summary>
+/// <remarks>
+/// Values nested by value (struct fields, array elements) are expanded fully, because the Go register ABI assigns them
+/// recursively; anything behind a pointer, slice, map or channel is "shallow" (name, kind, size only). That keeps
+/// recursive types finite and the TypeDesc in a session header small.
+/// </remarks>
+internal sealed class TypeBuilder(DieIndex index)
+{
+    private const byte DwOpPlusUconst = 0x23; // DWARF 5 §2.5.1.3, used by member locations
+    private readonly Dictionary<(ulong, bool), TypeDesc> _memo = new();
+    private readonly HashSet<ulong> _building = [];
+
+    public TypeDesc Build(ulong? offset, bool shallow = false)
+    {
+        if (offset is not { } off) return new TypeDesc("void", TypeKind.Unknown, 0);
+        if (_memo.TryGetValue((off, shallow), out var done)) return done;
+        if (!_building.Add(off)) return new TypeDesc("?", TypeKind.Unknown, 0); // a cycle through by-value members: malformed
+        try
+        {
+            var die = index.DieAt(off);
+            var t = die is null ? new TypeDesc("?", TypeKind.Unknown, 0) : FromDie(die, shallow);
+            _memo[(off, shallow)] = t;
+            return t;
+        }
+        finally
+        {
+            _building.Remove(off);
+        }
+    }
+
+    private TypeDesc FromDie(Die die, bool shallow)
+    {
+        var name = die.String(DwAt.Name);
+        var size = (int)(die.Constant(DwAt.ByteSize) ?? 0);
+        var inner = die.Reference(DwAt.Type);
+        if (die.Constant(DwAt.GoKind) is { } goKind && FromGoKind((int)goKind, name, size, die, shallow) is { } go)
+            return go;
+
+        switch (die.Tag)
+        {
+            case DwTag.BaseType:
+                return BaseType(name ?? "?", (int)(die.Constant(DwAt.Encoding) ?? 0), size);
+            case DwTag.PointerType or DwTag.ReferenceType or DwTag.RvalueReferenceType:
+            {
+                var elem = Build(inner, shallow: true);
+                return new TypeDesc(name ?? PointerName(elem), TypeKind.Pointer, size == 0 ? 8 : size) { Elem = elem };
+            }
+            case DwTag.Typedef:
+                return Build(inner, shallow) with { Name = name ?? "?" }; // keep the declared name (main.ID, size_t)
+            case DwTag.ConstType or DwTag.VolatileType or DwTag.RestrictType or DwTag.AtomicType:
+            {
+                var t = Build(inner, shallow);
+                return die.Tag == DwTag.ConstType ? t with { Name = "const " + t.Name } : t;
+            }
+            case DwTag.StructureType or DwTag.ClassType or DwTag.UnionType:
+                return new TypeDesc(name ?? (die.Tag == DwTag.UnionType ? "union" : "struct"), TypeKind.Struct, size)
+                {
+                    Fields = shallow ? [] : Fields(die),
+                };
+            case DwTag.EnumerationType:
+            {
+                var underlying = inner is null ? null : Build(inner);
+                var kind = underlying?.Kind == TypeKind.Uint ? TypeKind.Uint : TypeKind.Int;
+                return new TypeDesc(name ?? "enum", kind, size == 0 ? underlying?.Size ?? 4 : size);
+            }
+            case DwTag.ArrayType:
+                return ArrayType(die, name, size, Build(inner, shallow));
+            case DwTag.SubroutineType:
+                return new TypeDesc(name ?? "func", TypeKind.Func, 0);
+            default:
+                return new TypeDesc(name ?? "?", TypeKind.Unknown, size);
+        }
+    }
+
+    /// <summary>Go types whose DWARF shape (a struct, a typedef of a pointer) differs from how the ABI passes them.</summary>
+    private TypeDesc? FromGoKind(int goKind, string? name, int size, Die die, bool shallow)
+    {
+        switch (goKind)
+        {
+            case GoKind.String: return new TypeDesc(name ?? "string", TypeKind.String, 16);
+            case GoKind.Slice: return new TypeDesc(name ?? "[]?", TypeKind.Slice, 24);
+            case GoKind.Interface: return new TypeDesc(name ?? "interface {}", TypeKind.Interface, 16);
+            case GoKind.Map: return new TypeDesc(name ?? "map", TypeKind.Map, 8);
+            case GoKind.Chan: return new TypeDesc(name ?? "chan", TypeKind.Chan, 8);
+            case GoKind.Func: return new TypeDesc(name ?? "func", TypeKind.Func, 8);
+            case GoKind.UnsafePointer: return new TypeDesc(name ?? "unsafe.Pointer", TypeKind.Pointer, 8);
+            case GoKind.Complex64 or GoKind.Complex128:
+            {
+                // complex is two floats for the register ABI (abi-internal.md: "recursively register-assign the
+                // real and imaginary parts"); a struct of two floats says exactly that.
+                var half = (size == 0 ? (goKind == GoKind.Complex64 ? 8 : 16) : size) / 2;
+                var part = new TypeDesc($"float{half * 8}", TypeKind.Float, half);
+                return new TypeDesc(name ?? $"complex{half * 16}", TypeKind.Struct, half * 2)
+                {
+                    Fields = shallow ? [] : [new FieldDesc("real", 0, part), new FieldDesc("imag", half, part)],
+                };
+            }
+            default:
+                return null; // the tag-based reading is right for the rest
+        }
+    }
+
+    private static TypeDesc BaseType(string name, int encoding, int size) => encoding switch
+    {
+        DwAte.Boolean => new TypeDesc(name, TypeKind.Bool, size),
+        DwAte.Float => new TypeDesc(name, TypeKind.Float, size),
+        DwAte.Signed or DwAte.SignedChar => new TypeDesc(name, TypeKind.Int, size),
+        DwAte.Unsigned or DwAte.UnsignedChar or DwAte.Utf or DwAte.Address => new TypeDesc(name, TypeKind.Uint, size),
+        DwAte.ComplexFloat => new TypeDesc(name, TypeKind.Struct, size)
+        {
+            Fields = [new FieldDesc("real", 0, new TypeDesc("float", TypeKind.Float, size / 2)),
+                      new FieldDesc("imag", size / 2, new TypeDesc("float", TypeKind.Float, size / 2))],
+        },
+        _ => new TypeDesc(name, TypeKind.Unknown, size),
+    };
+
+    private List<FieldDesc> Fields(Die die)
+    {
+        var fields = new List<FieldDesc>();
+        foreach (var m in die.Unit.Children(die))
+        {
+            if (m.Tag != DwTag.Member) continue;
+            fields.Add(new FieldDesc(m.String(DwAt.Name) ?? "", MemberOffset(m), Build(m.Reference(DwAt.Type))));
+        }
+        return fields;
+    }
+
+    /// <summary>DW_AT_data_member_location: a constant, or (DWARF 2 style) an expression "DW_OP_plus_uconst n".</summary>
+    private static int MemberOffset(Die m)
+    {
+        if (!m.TryGet(DwAt.DataMemberLocation, out var a)) return 0; // union members, bitfields with data_bit_offset
+        if (DwarfUnit.Constant(a) is { } c) return (int)c;
+        var block = m.Unit.Block(a);
+        if (block.Length >= 2 && block[0] == DwOpPlusUconst)
+        {
+            var c2 = new DwarfCursor(block[1..].ToArray(), "member location");
+            return (int)c2.Uleb();
+        }
+        return 0;
+    }
+
+    /// <summary>An array from its subranges (one per dimension, outermost first), each with DW_AT_count or upper_bound.</summary>
+    private static TypeDesc ArrayType(Die die, string? name, int size, TypeDesc elem)
+    {
+        var counts = new List<long>();
+        foreach (var sub in die.Unit.Children(die))
+        {
+            if (sub.Tag != DwTag.Subrange) continue;
+            var lower = sub.Constant(DwAt.LowerBound) ?? 0;
+            counts.Add(sub.Constant(DwAt.Count) ?? (sub.Constant(DwAt.UpperBound) is { } ub ? ub - lower + 1 : 0));
+        }
+        if (counts.Count == 0) counts.Add(0); // flexible array member: no bound
+        var t = elem;
+        for (var i = counts.Count - 1; i >= 0; i--)
+        {
+            var n = Math.Max(0, counts[i]);
+            var bytes = i == 0 && size > 0 ? size : (int)Math.Min(int.MaxValue, n * t.Size);
+            var isGo = name is not null && name.StartsWith('[');
+            t = new TypeDesc(isGo && i == 0 ? name! : $"{t.Name}[{n}]", TypeKind.Array, bytes) { Elem = t, Count = n };
+        }
+        return name is not null && t.Name != name ? t with { Name = name } : t;
+    }
+
+    /// <summary>C spelling for unnamed pointer types; Go always names its pointer types ("*main.T").</summary>
+    private static string PointerName(TypeDesc elem) => elem.Name + "*";
+}

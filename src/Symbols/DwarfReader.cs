@@ -1,0 +1,90 @@
+using Calltape.Symbols.Dwarf;
+
+namespace Calltape.Symbols;
+
+/// <summary>Reads the subset of DWARF 4 and 5 Calltape needs (functions, parameters, types) from an ElfImage.</summary>
+/// <remarks>
+/// LibObjectFile's DWARF reader handles only DWARF 4 (FACTS.md "Libraries"), so .debug_info and .debug_abbrev are parsed
+/// here. Loading indexes every subprogram once; a lookup then decodes just that function's DIEs and types.
+/// </remarks>
+public sealed class DwarfReader
+{
+    private readonly DieIndex _index;
+    private readonly TypeBuilder _types;
+    private readonly string _path;
+
+    private DwarfReader(DieIndex index, string path)
+    {
+        _index = index;
+        _types = new TypeBuilder(index);
+        _path = path;
+    }
+
+    /// <summary>The reader for a file's DWARF, or null when it has no .debug_info.</summary>
+    public static DwarfReader? Load(ElfImage elf)
+    {
+        var info = elf.SectionData(".debug_info");
+        if (info is null || info.Length == 0) return null;
+        var abbrev = elf.SectionData(".debug_abbrev") ?? [];
+        try
+        {
+            return new DwarfReader(new DieIndex(new DwarfSections(elf, info, abbrev)), elf.Path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new Capture.CalltapeException($"{elf.Path}: malformed DWARF: {e.Message}", Capture.ExitCodes.BadInput, e);
+        }
+    }
+
+    /// <summary>DW_AT_producer of the compile unit of the function last found (e.g. "Go cmd/compile go1.19.8; regabi").</summary>
+    public string? Producer { get; private set; }
+
+    /// <summary>The function whose entry is lowPc, else the one named name (exact); null when DWARF does not describe it.</summary>
+    public FunctionInfo? FindFunction(string name, ulong lowPc)
+    {
+        var byPc = lowPc == 0 ? [] : _index.AtLowPc(lowPc);
+        var entry = byPc.FirstOrDefault(e => _index.NameOf(e) == name) ?? byPc.FirstOrDefault();
+        entry ??= _index.Named(name).OrderBy(e => e.LowPc is null).ThenBy(e => e.Declaration).FirstOrDefault();
+        if (entry is null) return null;
+        try
+        {
+            return Describe(entry, name);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new Capture.CalltapeException($"{_path}: malformed DWARF for {name}: {e.Message}", Capture.ExitCodes.BadInput, e);
+        }
+    }
+
+    private FunctionInfo Describe(SubprogramEntry entry, string requested)
+    {
+        var die = entry.Unit.ReadDie(entry.Offset);
+        var origin = entry.Origin is { } o ? _index.DieAt(o) : null;
+        var own = FormalParameters(die);
+        // A concrete out-of-line instance (DW_AT_abstract_origin) may list no parameters of its own; the abstract
+        // instance then holds the declaration (DWARF 5 §3.3.8.2).
+        var decl = own.Count == 0 && origin is not null ? FormalParameters(origin) : own;
+
+        var result = new List<ParamInfo>();
+        foreach (var p in decl)
+        {
+            var po = p.Reference(Dwarf.DwAt.AbstractOrigin) is { } r ? _index.DieAt(r) : null;
+            var name = p.String(Dwarf.DwAt.Name) ?? po?.String(Dwarf.DwAt.Name) ?? $"arg{result.Count}";
+            var type = p.Reference(Dwarf.DwAt.Type) ?? po?.Reference(Dwarf.DwAt.Type);
+            // Go marks results with DW_AT_variable_parameter = 1 (cmd/compile/internal/dwarfgen).
+            var isReturn = p.Flag(Dwarf.DwAt.VariableParameter) || (po?.Flag(Dwarf.DwAt.VariableParameter) ?? false);
+            result.Add(new ParamInfo(name, _types.Build(type), isReturn));
+        }
+        // C and C++: the subprogram's own DW_AT_type is the return type; the planner needs it because a MEMORY-class
+        // result takes RDI for its hidden pointer (SysV psABI §3.2.3). Go functions have no DW_AT_type.
+        if ((die.Reference(Dwarf.DwAt.Type) ?? origin?.Reference(Dwarf.DwAt.Type)) is { } ret)
+            result.Add(new ParamInfo("~r0", _types.Build(ret), IsReturn: true));
+
+        Producer = entry.Unit.Producer;
+        var lowPc = entry.LowPc ?? 0;
+        return new FunctionInfo(_index.NameOf(entry) ?? requested, lowPc, result) { Producer = entry.Unit.Producer };
+    }
+
+    private static List<Dwarf.Die> FormalParameters(Dwarf.Die subprogram) =>
+        subprogram.Unit.Children(subprogram).Where(c => c.Tag == Dwarf.DwTag.FormalParameter).ToList();
+}

@@ -1,1 +1,0 @@
-namespace Calltape.Symbols; internal static class Placeholder { }

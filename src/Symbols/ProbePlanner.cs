@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+using Calltape.Capture.Model;
+using Calltape.Symbols.Planning;
+
+namespace Calltape.Symbols;
+
+/// <summary>Turns a function symbol and its DWARF description into a ProbeSpec: where to attach and what to copy.</summary>
+/// <remarks>Pure apart from reading the function's first bytes from the ELF file; no kernel, no root.</remarks>
+public static partial class ProbePlanner
+{
+    public const int MaxDerefs = 4;          // struct ct_plan holds 4 derefs (bpf/calltape.h, CT_MAX_DEREFS)
+    public const int MaxStackWindow = 256;   // the BPF program copies at most 256 bytes of stack (CT_MAX_STACK)
+    public const int MaxDerefLength = 1024;  // bytes BPF copies per dereference at most (CT_MAX_DEREF_LEN)
+    private const int PrologueScanBytes = 64; // the Go stack check is within the first few instructions
+
+    public static ProbeSpec Plan(int id, int binaryIndex, ElfImage elf, FunctionSymbol fn, FunctionInfo? info, PlanOptions options)
+    {
+        var (probeOffset, stackAdjust) = elf.IsGo ? FindGoProbePoint(elf, fn) : (0, 0);
+        var fileOffset = elf.FileOffsetOf(fn.Address + (ulong)probeOffset);
+        var abi = ChooseAbi(elf, info);
+
+        if (info is null || abi == AbiKind.Raw)
+        {
+            var regs = elf.IsGo ? Abis.GoIntArgs : Abis.SysVIntArgs;
+            var raw = regs.Select((r, i) => new ParamSpec($"arg{i}", new TypeDesc("uint64", TypeKind.Uint, 8), [Source.Of(r)])).ToArray();
+            return new ProbeSpec(id, fn.Name, binaryIndex, fn.Address, (ulong)probeOffset, fileOffset, AbiKind.Raw,
+                CapturePlan.RawRegisters(regs), raw) { Note = "no debug info: raw registers" };
+        }
+
+        var args = info.Params.Where(p => !p.IsReturn).ToArray();
+        var types = args.Select(p => p.Type).ToArray();
+        var locations = abi switch
+        {
+            AbiKind.GoRegs => GoRegisterAbi.Assign(types),
+            AbiKind.GoStack => GoStackAbi.Assign(types),
+            _ => SysVAbi.Assign(types, SysVAbi.ReturnsInMemory(info.Params.FirstOrDefault(p => p.IsReturn)?.Type)),
+        };
+
+        var derefs = new List<DerefSpec>();
+        var specs = new ParamSpec[args.Length];
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = string.IsNullOrEmpty(args[i].Name) ? $"arg{i}" : args[i].Name;
+            specs[i] = Capture(name, args[i].Type, locations[i], stackAdjust, derefs, options);
+        }
+
+        var registers = specs.SelectMany(p => p.Pieces)
+            .Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
+            .Where(s => s.Kind == SourceKind.Register).Select(s => (Reg)s.Index).Distinct().Order().ToArray();
+        var stackEnd = specs.SelectMany(p => p.Pieces).Where(s => s.Kind == SourceKind.Stack)
+            .Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
+        var plan = new CapturePlan(registers, (int)TypeLayout.AlignUp(stackEnd, 8), derefs);
+
+        var missing = specs.Where(p => p.NotCaptured is not null).Select(p => $"{p.Name} ({p.NotCaptured})").ToArray();
+        return new ProbeSpec(id, fn.Name, binaryIndex, fn.Address, (ulong)probeOffset, fileOffset, abi, plan, specs)
+        {
+            Note = missing.Length == 0 ? null : "not captured: " + string.Join(", ", missing),
+        };
+    }
+
+    /// <summary>The pieces (and string deref) that rebuild one parameter from where the ABI put it.</summary>
+    private static ParamSpec Capture(string name, TypeDesc type, ArgLocation loc, int stackAdjust, List<DerefSpec> derefs, PlanOptions options)
+    {
+        var notDecoded = $"type {type.Name} is not decoded yet";
+        Source[] pieces;
+        if (!loc.OnStack)
+        {
+            if (type.Kind == TypeKind.Float) return new ParamSpec(name, type, [], NotCaptured: "float register");
+            if (TypeLayout.IsIntScalar(type) && loc.IntRegs.Count == 1) pieces = [Source.Of(loc.IntRegs[0])];
+            else if (type.Kind == TypeKind.String && loc.IntRegs.Count == 2) pieces = [Source.Of(loc.IntRegs[0]), Source.Of(loc.IntRegs[1])];
+            else return new ParamSpec(name, type, [], NotCaptured: notDecoded);
+        }
+        else
+        {
+            // At entry SP points at the return address, so argument byte k is at SP+8+k; pushes done before the
+            // probe point move SP down by stackAdjust (FACTS.md "Go specifics").
+            var at = (int)Math.Min(int.MaxValue, stackAdjust + 8 + loc.StackOffset);
+            if (TypeLayout.IsIntScalar(type)) pieces = [Source.StackAt(at)];
+            else if (type.Kind == TypeKind.String) pieces = [Source.StackAt(at), Source.StackAt(at + 8)];
+            else return new ParamSpec(name, type, [], NotCaptured: notDecoded);
+            if (pieces[^1].Index + 8 > MaxStackWindow)
+                return new ParamSpec(name, type, [], NotCaptured: $"beyond the {MaxStackWindow}-byte stack window");
+        }
+
+        if (type.Kind != TypeKind.String) return new ParamSpec(name, type, pieces);
+        if (derefs.Count >= MaxDerefs) return new ParamSpec(name, type, [], NotCaptured: $"deref limit ({MaxDerefs})");
+        derefs.Add(new DerefSpec(pieces[0], pieces[1], Math.Clamp(options.StringMax, 0, MaxDerefLength)));
+        return new ParamSpec(name, type, pieces, derefs.Count - 1);
+    }
+
+    private static (int Offset, int StackAdjust) FindGoProbePoint(ElfImage elf, FunctionSymbol fn)
+    {
+        var length = fn.Size == 0 ? PrologueScanBytes : (int)Math.Min(fn.Size, PrologueScanBytes);
+        return GoPrologue.FindProbePoint(elf.ReadCode(fn.Address, length), fn.Address);
+    }
+
+    /// <summary>
+    /// Go's register ABI is on for amd64 from Go 1.17; the compiler's DW_AT_producer says "Go cmd/compile go1.N.M; regabi"
+    /// (cmd/compile/internal/dwarfgen records GOEXPERIMENT flags there). No DWARF: only raw registers.
+    /// </summary>
+    internal static AbiKind ChooseAbi(ElfImage elf, FunctionInfo? info)
+    {
+        if (info is null) return AbiKind.Raw;
+        if (!elf.IsGo) return AbiKind.SysV;
+        var producer = info.Producer ?? "";
+        if (producer.Contains("regabi", StringComparison.Ordinal)) return AbiKind.GoRegs;
+        var m = GoVersion().Match(producer);
+        if (m.Success && int.Parse(m.Groups[1].Value) == 1 && int.Parse(m.Groups[2].Value) < 17) return AbiKind.GoStack;
+        return AbiKind.GoRegs;
+    }
+
+    [GeneratedRegex(@"go(\d+)\.(\d+)")]
+    private static partial Regex GoVersion();
+}
