@@ -59,28 +59,17 @@ static __always_inline __u64 src_value(const struct ct_event *ev, const struct c
 	return v;
 }
 
-SEC("uprobe")
-int calltape_probe(struct pt_regs *ctx)
+static __always_inline void fill_head(struct ct_event *ev, const struct pt_regs *ctx, __u32 id)
 {
-	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
-	__u32 zero = 0;
-	struct ct_counters *cnt = bpf_map_lookup_elem(&counters, &id);
-	struct ct_plan *plan = bpf_map_lookup_elem(&plans, &id);
-	__u8 *buf = bpf_map_lookup_elem(&scratch, &zero);
-	struct ct_event *ev;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 off, i;
 
-	if (!cnt || !plan || !buf)
-		return 0;
-	cnt->hits++;
-
-	ev = (struct ct_event *)buf;
 	ev->ktime_ns = bpf_ktime_get_ns();
 	ev->cookie = id;
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
 	ev->cpu = bpf_get_smp_processor_id();
+	ev->stack_len = 0;
+	ev->n_derefs = 0;
 	ev->flags = 0;
 	ev->regs[CT_REG_RAX] = ctx->rax;
 	ev->regs[CT_REG_RBX] = ctx->rbx;
@@ -99,9 +88,47 @@ int calltape_probe(struct pt_regs *ctx)
 	ev->regs[CT_REG_RBP] = ctx->rbp;
 	ev->regs[CT_REG_RSP] = ctx->rsp;
 	ev->regs[CT_REG_RIP] = ctx->rip;
+}
+
+SEC("uprobe")
+int calltape_probe(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 id = (__u32)cookie;
+	__u32 zero = 0;
+	struct ct_counters *cnt = bpf_map_lookup_elem(&counters, &id);
+	struct ct_plan *plan;
+	struct ct_event *ev;
+	__u8 *buf;
+	__u32 off, i;
+
+	if (!cnt)
+		return 0;
+	cnt->hits++;
+
+	/*
+	 * Registers only (integer and pointer arguments): the record has a fixed size, so it is built in place in the
+	 * ring. This skips the plan lookup, the scratch buffer and its copy: most of the cost above the uprobe itself.
+	 */
+	if (cookie & CT_COOKIE_REGS_ONLY) {
+		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+		if (!ev) {
+			cnt->drops++;
+			return 0;
+		}
+		fill_head(ev, ctx, id);
+		bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+
+	plan = bpf_map_lookup_elem(&plans, &id);
+	buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!plan || !buf)
+		return 0;
+	ev = (struct ct_event *)buf;
+	fill_head(ev, ctx, id);
 
 	off = sizeof(*ev);
-	ev->stack_len = 0;
 	if (plan->stack_len) {
 		__u32 n = plan->stack_len;
 
@@ -117,7 +144,6 @@ int calltape_probe(struct pt_regs *ctx)
 		}
 	}
 
-	ev->n_derefs = 0;
 #pragma unroll
 	for (i = 0; i < CT_MAX_DEREFS; i++) {
 		struct ct_deref *d = &plan->derefs[i];

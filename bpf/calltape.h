@@ -41,6 +41,12 @@ enum ct_reg {
 #define CT_MAX_DEREF_LEN 1024	/* bytes copied per dereference */
 #define CT_SCRATCH_SIZE 8192	/* >= sizeof(struct ct_event) + CT_MAX_STACK + CT_MAX_DEREFS * (4 + CT_MAX_DEREF_LEN) */
 
+/*
+ * The attach cookie: the probe id in the low 32 bits, and this flag when the plan has neither a stack window nor
+ * dereferences, so the program can build the record in place without looking the plan up.
+ */
+#define CT_COOKIE_REGS_ONLY (1ULL << 32)
+
 /* Where a dereference takes its pointer and its length from. */
 enum ct_src_kind {
 	CT_SRC_NONE = 0,	/* length: use max_len as a constant */

@@ -32,12 +32,28 @@ public sealed class NotebookTests(ITestOutputHelper output)
         var capture = Path.Combine(Repo.NewTempDir("nb-capture"), "synthetic.ctape");
         SyntheticCapture.WriteCapture(capture);
         var outDir = Repo.NewTempDir("nb-out");
-        var calltape = Path.Combine(Repo.Root, "src", "Analyzer", "bin", "Debug", "net10.0", "linux-x64", "calltape");
-        Assert.True(File.Exists(calltape), $"build src/Analyzer first: {calltape} is missing");
-
-        var runs = await RunWithEnvAsync(("CALLTAPE_CAPTURE", capture), ("CALLTAPE_BIN", calltape), ("CALLTAPE_OUT", outDir));
+        var runs = await RunWithEnvAsync(("CALLTAPE_CAPTURE", capture), ("CALLTAPE_BIN", Tools.Analyzer), ("CALLTAPE_OUT", outDir));
 
         AssertReport(runs, outDir);
+    }
+
+    // What a user does: record a real program with uprobes (root), then open the capture in the notebook.
+    [Fact]
+    public async Task IncidentTriage_RunsOnARecordedCapture()
+    {
+        var capture = Path.Combine(Repo.NewTempDir("nb-recorded"), "recorded.ctape");
+        var calls = 250 + Random.Shared.Next(100);
+        var rec = Tools.Run(Tools.Recorder, ["-o", capture, "-p", "main.record", "-q", "--", Fixtures.BuildGo("args"), "-n", calls.ToString()]);
+        Assert.True(rec.ExitCode == 0, rec.ToString());
+        var outDir = Repo.NewTempDir("nb-out");
+
+        var runs = await RunWithEnvAsync(("CALLTAPE_CAPTURE", capture), ("CALLTAPE_BIN", Tools.Analyzer),
+            ("CALLTAPE_FUNCTION", "main.record"), ("CALLTAPE_ARG", "id"), ("CALLTAPE_OUT", outDir));
+
+        var text = string.Join("\n", runs.SelectMany(r => r.Outputs));
+        Assert.Contains($"{calls} calls in total, {calls} to main.record", text);
+        var png = Assert.Single(Directory.GetFiles(outDir, "hist-*.png"));
+        Assert.True(new FileInfo(png).Length > 1000, $"{png} is too small to be a rendered chart");
     }
 
     private void AssertReport(IReadOnlyList<CellRun> runs, string outDir)

@@ -50,6 +50,7 @@ public class LayoutMirrorTests
         { "CT_MAX_STACK", BpfLimits.MaxStack },
         { "CT_MAX_DEREF_LEN", BpfLimits.MaxDerefLen },
         { "CT_EVF_STACK_FAULT", BpfLimits.EventFlagStackFault },
+        { "CT_COOKIE_REGS_ONLY", (long)BpfLimits.CookieRegsOnly },
         { "CT_REG_RAX", (long)global::Calltape.Capture.Model.Reg.Rax },
         { "CT_REG_RDI", (long)global::Calltape.Capture.Model.Reg.Rdi },
         { "CT_REG_R11", (long)global::Calltape.Capture.Model.Reg.R11 },

@@ -14,6 +14,7 @@ internal static class BpfLimits
     public const int MaxDerefLen = 1024;  // CT_MAX_DEREF_LEN
     public const int RegCount = 17;       // CT_NREGS
     public const byte EventFlagStackFault = 1; // CT_EVF_STACK_FAULT
+    public const ulong CookieRegsOnly = 1UL << 32; // CT_COOKIE_REGS_ONLY
 }
 
 /// <summary>struct ct_src: where a pointer or a length comes from.</summary>

@@ -66,9 +66,11 @@ internal sealed unsafe class BpfProgram : IDisposable
     }
 
     /// <summary>Attaches the program at a file offset of a binary; pid -1 means every process mapping it.</summary>
-    public BpfLinkHandle Attach(int id, string binaryPath, ulong fileOffset, int pid)
+    public BpfLinkHandle Attach(int id, CapturePlan plan, string binaryPath, ulong fileOffset, int pid)
     {
-        var opts = new BpfUprobeOpts { Sz = (nuint)sizeof(BpfUprobeOpts), BpfCookie = (ulong)id };
+        var regsOnly = plan.StackLen == 0 && plan.Derefs.Count == 0;
+        var cookie = (ulong)(uint)id | (regsOnly ? BpfLimits.CookieRegsOnly : 0);
+        var opts = new BpfUprobeOpts { Sz = (nuint)sizeof(BpfUprobeOpts), BpfCookie = cookie };
         var link = LibBpf.bpf_program__attach_uprobe_opts(_program, pid, binaryPath, (nuint)fileOffset, opts);
         return BpfLinkHandle.FromPointer(LibBpf.CheckPtr(link, $"attaching a uprobe to {binaryPath}+0x{fileOffset:x}"));
     }

@@ -45,7 +45,7 @@ internal sealed class Recording
         {
             target.Prepare();
             foreach (var p in probes)
-                links.Add(bpf.Attach(p.Id, target.BinaryPath, p.FileOffset, target.AttachPid));
+                links.Add(bpf.Attach(p.Id, p.Plan, target.BinaryPath, p.FileOffset, target.AttachPid));
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             Console.Error.WriteLine($"recording: attached {links.Count} probes to {target.BinaryPath} ({target.Describe()})");
