@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Suite.sln -c Release -warnaserror -nologo -v quiet
 
-# The recorder must publish as one native AOT file.
-dotnet publish src/Recorder -c Release -o out/aot -nologo -v quiet
+# The recorder must publish as one native AOT file; the end-to-end tests run that file, as users would. Its own
+# OutDir keeps the publish build from replacing bin/Release (which has no apphost once PublishAot builds it).
+dotnet publish src/Recorder -c Release -o out/aot -p:OutDir="$PWD/out/aot-build/" -nologo -v quiet
 test -x out/aot/calltape-record
 echo "aot: out/aot/calltape-record $(du -h out/aot/calltape-record | cut -f1)"
+export CALLTAPE_RECORD="$PWD/out/aot/calltape-record"
 
 log=$(mktemp)
 status=0

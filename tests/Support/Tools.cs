@@ -9,7 +9,8 @@ public static class Tools
     private static readonly string Configuration =
         AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    public static string Recorder => Exe("Recorder", "calltape-record");
+    /// <summary>The recorder: $CALLTAPE_RECORD (scripts/test.sh points it at the native AOT file), else the build output.</summary>
+    public static string Recorder => Environment.GetEnvironmentVariable("CALLTAPE_RECORD") is { Length: > 0 } p ? p : Exe("Recorder", "calltape-record");
     public static string Analyzer => Exe("Analyzer", "calltape");
 
     private static string Exe(string project, string name)
