@@ -26,6 +26,8 @@ done
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root: attaching uprobes needs CAP_SYS_ADMIN (or CAP_BPF + CAP_PERFMON)"
+# A fresh machine gets everything it needs first (Debian packages; a no-op when all is there).
+"$ROOT/scripts/setup.sh"
 for t in dotnet go curl; do command -v "$t" >/dev/null || die "$t not found (scripts/setup.sh installs what is missing)"; done
 
 OUT="$ROOT/out"

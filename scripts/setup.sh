@@ -10,7 +10,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in libbpf-dev golang-go bpftrace zlib1g-dev; do
+for p in libbpf-dev golang-go bpftrace zlib1g-dev curl; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 [ -x /usr/lib/go-1.26/bin/go ] || need+=(golang-1.26-go)
