@@ -169,11 +169,27 @@ int calltape_probe(struct pt_regs *ctx)
 		off += sizeof(*h);
 		if (ptr == 0) {
 			h->err = -14;	/* EFAULT: a nil pointer is recorded, not followed */
+		} else if (d->flags & CT_DEREF_CSTR) {
+			/* Up to max_len bytes including the NUL; want = max_len, so a string that fills it reads as truncated. */
+			n = d->max_len;
+			if (n > CT_MAX_DEREF_LEN)
+				n = CT_MAX_DEREF_LEN;
+			barrier_var(n);
+			n &= 2 * CT_MAX_DEREF_LEN - 1;
+			h->want = n;
+			err = bpf_probe_read_user_str(buf + off, n, (void *)(ptr + d->offset));
+			if (err > 0) {
+				n = (__u32)err & (2 * CT_MAX_DEREF_LEN - 1);
+				h->len = n;
+				off += n;
+			} else {
+				h->err = (__s16)err;
+			}
 		} else if (n > 0) {
 			/* n <= CT_MAX_DEREF_LEN already; the mask restates it where clang loses the bound. */
 			barrier_var(n);
 			n &= 2 * CT_MAX_DEREF_LEN - 1;
-			err = bpf_probe_read_user(buf + off, n, (void *)ptr);
+			err = bpf_probe_read_user(buf + off, n, (void *)(ptr + d->offset));
 			if (err == 0) {
 				h->len = n;
 				off += n;

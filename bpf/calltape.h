@@ -60,11 +60,14 @@ struct ct_src {
 	__u16 index;
 };
 
+#define CT_DEREF_CSTR 1	/* a NUL-terminated string: read with bpf_probe_read_user_str, len is ignored */
+
 struct ct_deref {
 	struct ct_src ptr;
 	struct ct_src len;	/* a runtime length (Go string len); clamped to max_len */
 	__u16 max_len;		/* <= CT_MAX_DEREF_LEN */
-	__u16 pad;
+	__u16 flags;		/* CT_DEREF_* */
+	__s32 offset;		/* added to the pointer before reading (a field of a struct, g.goid) */
 };
 
 /* The capture plan of one probe, keyed by the attach cookie (the probe id). */

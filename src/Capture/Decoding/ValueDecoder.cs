@@ -72,6 +72,8 @@ public static class ValueDecoder
 
     private static DecodedValue DecodeString(ProbeSpec probe, ParamSpec p, RawEvent ev)
     {
+        if (p.Deref >= 0 && p.Deref < probe.Plan.Derefs.Count && probe.Plan.Derefs[p.Deref].CString)
+            return DecodeCString(probe, p, ev);
         if (p.Pieces.Count < 2 || !TryPiece(probe, ev, p.Pieces[0], out var ptr) || !TryPiece(probe, ev, p.Pieces[1], out var len))
             return DecodedValue.Missing("not in the record");
         if (len == 0) return new DecodedValue("", null);
@@ -83,6 +85,20 @@ public static class ValueDecoder
         if ((ulong)d.Data.Length < len)
             return DecodedValue.Missing($"truncated at {d.Data.Length} of {len} bytes", Encoding.UTF8.GetString(d.Data));
         return new DecodedValue(Encoding.UTF8.GetString(d.Data, 0, (int)len), null);
+    }
+
+    /// <summary>A NUL-terminated string (C char*): the bytes before the NUL; no NUL within the cap means truncated.</summary>
+    private static DecodedValue DecodeCString(ProbeSpec probe, ParamSpec p, RawEvent ev)
+    {
+        if (p.Pieces.Count < 1 || !TryPiece(probe, ev, p.Pieces[0], out var ptr)) return DecodedValue.Missing("not in the record");
+        if (ptr == 0) return DecodedValue.Missing("nil pointer");
+        if (p.Deref >= ev.Derefs.Length) return DecodedValue.Missing("string bytes not planned");
+        var d = ev.Derefs[p.Deref];
+        if (d.Error != 0) return DecodedValue.Missing($"unreadable memory (errno {-d.Error})");
+        var nul = Array.IndexOf(d.Data, (byte)0);
+        if (nul < 0)
+            return DecodedValue.Missing($"truncated at {d.Data.Length} bytes", Encoding.UTF8.GetString(d.Data));
+        return new DecodedValue(Encoding.UTF8.GetString(d.Data, 0, nul), null);
     }
 
     /// <summary>Reads one eightbyte from a register or the stack window.</summary>

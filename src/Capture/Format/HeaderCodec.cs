@@ -79,8 +79,9 @@ public static class HeaderCodec
         w.WriteArrayHeader(p.Plan.Derefs.Count);
         foreach (var d in p.Plan.Derefs)
         {
-            w.WriteArrayHeader(5);
+            w.WriteArrayHeader(7);
             w.Write((int)d.Ptr.Kind); w.Write(d.Ptr.Index); w.Write((int)d.Len.Kind); w.Write(d.Len.Index); w.Write(d.MaxLen);
+            w.Write(d.CString); w.Write(d.Offset);
         }
         w.Write("params");
         w.WriteArrayHeader(p.Params.Count);
@@ -109,10 +110,10 @@ public static class HeaderCodec
                 case "derefs":
                     for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
                     {
-                        Expect(ref r, 5);
+                        Expect(ref r, 7);
                         var ptr = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
                         var len = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
-                        derefs.Add(new DerefSpec(ptr, len, r.ReadInt32()));
+                        derefs.Add(new DerefSpec(ptr, len, r.ReadInt32(), r.ReadBoolean(), r.ReadInt32()));
                     }
                     break;
                 case "params": for (int k = 0, c = r.ReadArrayHeader(); k < c; k++) ps.Add(ReadParam(ref r)); break;

@@ -30,8 +30,10 @@ public readonly record struct Source(SourceKind Kind, int Index)
     };
 }
 
-/// <summary>A bounded dereference: copy up to MaxLen bytes at the address in Ptr, as many as Len says.</summary>
-public sealed record DerefSpec(Source Ptr, Source Len, int MaxLen);
+/// <summary>A bounded dereference: copy up to MaxLen bytes at the address in Ptr (plus Offset), as many as Len says.</summary>
+/// <param name="CString">Read a NUL-terminated string (bpf_probe_read_user_str); Len is ignored.</param>
+/// <param name="Offset">Bytes added to the pointer first: a field of a pointed-to struct.</param>
+public sealed record DerefSpec(Source Ptr, Source Len, int MaxLen, bool CString = false, int Offset = 0);
 
 /// <summary>What the BPF program copies on each hit of a probe (mirrors struct ct_plan) and what the recorder keeps.</summary>
 /// <param name="Registers">The registers written to disk, in ascending register order.</param>

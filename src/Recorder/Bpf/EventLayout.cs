@@ -15,6 +15,7 @@ internal static class BpfLimits
     public const int RegCount = 17;       // CT_NREGS
     public const byte EventFlagStackFault = 1; // CT_EVF_STACK_FAULT
     public const ulong CookieRegsOnly = 1UL << 32; // CT_COOKIE_REGS_ONLY
+    public const ushort DerefCString = 1; // CT_DEREF_CSTR
 }
 
 /// <summary>struct ct_src: where a pointer or a length comes from.</summary>
@@ -33,7 +34,8 @@ internal struct CtDeref
     public CtSrc Ptr;
     public CtSrc Len;
     public ushort MaxLen;
-    public ushort Pad;
+    public ushort Flags;
+    public int Offset;
 }
 
 /// <summary>struct ct_plan: the value of the plans map, keyed by probe id.</summary>

@@ -21,6 +21,8 @@ internal static class PlanEncoder
                 Ptr = Src(d.Ptr),
                 Len = Src(d.Len),
                 MaxLen = (ushort)Math.Clamp(d.MaxLen, 0, BpfLimits.MaxDerefLen),
+                Flags = d.CString ? BpfLimits.DerefCString : (ushort)0,
+                Offset = d.Offset,
             };
             switch (i)
             {
