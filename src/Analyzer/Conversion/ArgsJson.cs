@@ -40,23 +40,11 @@ internal sealed class ArgsJson
         _w.WriteStringValue(value);
     }
 
-    /// <summary>A value from the slow path, written exactly as ValueDecoder writes it (including not_captured and partial).</summary>
+    /// <summary>A value from the slow path, written by ValueDecoder's own rule (including not_captured and partial).</summary>
     public void Decoded(JsonEncodedText name, DecodedValue v)
     {
         _w.WritePropertyName(name);
-        switch (v.Value)
-        {
-            case long l: _w.WriteNumberValue(l); break;
-            case ulong u: _w.WriteNumberValue(u); break;
-            case bool b: _w.WriteBooleanValue(b); break;
-            case string s: _w.WriteStringValue(s); break;
-            default:
-                _w.WriteStartObject();
-                _w.WriteString("not_captured", v.NotCaptured ?? "unknown");
-                if (v.Partial is not null) _w.WriteString("partial", v.Partial);
-                _w.WriteEndObject();
-                break;
-        }
+        ValueDecoder.WriteJson(_w, v);
     }
 
     public string End()

@@ -138,7 +138,8 @@ public static class ValueDecoder
         return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
     }
 
-    private static void WriteJson(Utf8JsonWriter w, DecodedValue v)
+    /// <summary>Writes one value as JSON: the value itself, or {"not_captured": reason[, "partial": bytes]}.</summary>
+    public static void WriteJson(Utf8JsonWriter w, DecodedValue v)
     {
         switch (v.Value)
         {
