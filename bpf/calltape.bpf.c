@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * One generic uprobe program. The attach cookie is the probe id; the plan for that id (bpf/calltape.h,
- * struct ct_plan) says which stack window and which bounded dereferences to copy. Registers are always copied:
- * reading pt_regs is cheaper than deciding which ones to skip, and the recorder keeps only those the plan names.
+ * One generic uprobe handler, built as two programs (one per attach mode, at the end). The attach cookie is the
+ * probe id; the plan for that id (bpf/calltape.h, struct ct_plan) says which stack window and which bounded
+ * dereferences to copy. Registers are always copied: reading pt_regs is cheaper than deciding which ones to skip,
+ * and the recorder keeps only those the plan names.
  *
  * Records are submitted with BPF_RB_NO_WAKEUP: the recorder drains the ring on a timer, because a wakeup per
  * event costs 2-4 us on this VM (shared/notes/FACTS.md, "Cost of a uprobe").
@@ -90,8 +91,8 @@ static __always_inline void fill_head(struct ct_event *ev, const struct pt_regs 
 	ev->regs[CT_REG_RIP] = ctx->rip;
 }
 
-SEC("uprobe")
-int calltape_probe(struct pt_regs *ctx)
+/* The body both programs share; each attach mode needs its own program (see calltape_probe_multi). */
+static __always_inline int handle(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u32 id = (__u32)cookie;
@@ -205,4 +206,23 @@ int calltape_probe(struct pt_regs *ctx)
 	if (bpf_ringbuf_output(&events, buf, off, BPF_RB_NO_WAKEUP) != 0)
 		cnt->drops++;
 	return 0;
+}
+
+/* Attached through perf events (bpf_program__attach_uprobe_opts): one perf event and link per probe. */
+SEC("uprobe")
+int calltape_probe(struct pt_regs *ctx)
+{
+	return handle(ctx);
+}
+
+/*
+ * Attached through one uprobe_multi link per binary (BPF_LINK_CREATE). The recorder loads it with expected attach
+ * type BPF_TRACE_UPROBE_MULTI (48), which the kernel requires for that link and which makes perf-event attach
+ * fail with EINVAL (measured on 6.18), hence a second program. Its section stays "uprobe" because libbpf 1.1.2
+ * does not know "uprobe.multi" (shared/notes/FACTS.md).
+ */
+SEC("uprobe")
+int calltape_probe_multi(struct pt_regs *ctx)
+{
+	return handle(ctx);
 }

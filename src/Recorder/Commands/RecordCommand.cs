@@ -12,7 +12,7 @@ internal static class RecordCommand
     public static RootCommand Create(string[] rawArgs)
     {
         var output = new Option<string>("--output", "-o") { Description = "Capture directory to create", Required = true };
-        var probes = new Option<string[]>("--probe", "-p") { Description = "Function to probe (repeatable), e.g. main.computeE", Required = true, AllowMultipleArgumentsPerToken = false };
+        var probes = new Option<string[]>("--probe", "-p") { Description = "Function to probe (repeatable), e.g. main.computeE, or a glob such as 'main.*'", Required = true, AllowMultipleArgumentsPerToken = false };
         var exe = new Option<string?>("--exe") { Description = "Trace every process of this binary, including ones started later" };
         var pid = new Option<int?>("--pid") { Description = "Trace this process only" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long (seconds, or 500ms, 2m)" };
@@ -23,11 +23,13 @@ internal static class RecordCommand
         var stringMax = new Option<int>("--string-max") { Description = "Bytes of each string argument to capture", DefaultValueFactory = _ => 256 };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No live status line" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print libbpf's log" };
+        var returns = new Option<bool>("--returns") { Description = "Also probe every return: durations and return values (Go: a uprobe on each RET)" };
+        var redact = new Option<string[]>("--redact") { Description = "Never write the values of parameters with this name, or matching /REGEX/ (repeatable)", AllowMultipleArgumentsPerToken = false };
         var command = new Argument<string[]>("command") { Description = "After --: a command to launch and trace", Arity = ArgumentArity.ZeroOrMore };
 
         var root = new RootCommand("calltape-record: record function calls of running programs with eBPF uprobes")
         {
-            output, probes, exe, pid, duration, maxEvents, maxSize, chunkSize, ringSize, stringMax, quiet, verbose, command,
+            output, probes, exe, pid, duration, maxEvents, maxSize, chunkSize, ringSize, stringMax, quiet, verbose, returns, redact, command,
         };
         root.SetAction(parse =>
         {
@@ -49,7 +51,9 @@ internal static class RecordCommand
                 (uint)ring,
                 stringLimit,
                 parse.GetValue(quiet),
-                parse.GetValue(verbose));
+                parse.GetValue(verbose),
+                parse.GetValue(returns));
+            options = options with { Redact = parse.GetValue(redact) ?? [] };
             return new Recording(options).Run(rawArgs);
         });
         return root;

@@ -21,6 +21,16 @@ internal static partial class LibBpf
     [LibraryImport(Lib, EntryPoint = "bpf_object__find_map_by_name", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial nint bpf_object__find_map_by_name(BpfObjectHandle obj, string name);
 
+    // Both must be called before bpf_object__load; the program pointer is owned by its object.
+    [LibraryImport(Lib, EntryPoint = "bpf_program__set_expected_attach_type")]
+    public static partial int bpf_program__set_expected_attach_type(nint prog, uint type);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__set_autoload")]
+    public static partial int bpf_program__set_autoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__fd")]
+    public static partial int bpf_program__fd(nint prog);
+
     [LibraryImport(Lib, EntryPoint = "libbpf_num_possible_cpus")]
     public static partial int libbpf_num_possible_cpus();
 }

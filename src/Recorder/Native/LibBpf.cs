@@ -33,7 +33,7 @@ internal static partial class LibBpf
         var msg = $"{what}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})" + (detail is null ? "" : $"; libbpf: {detail}");
         return errno switch
         {
-            1 or 13 => new CalltapeException(msg + " — run as root, or with CAP_SYS_ADMIN (perf-event uprobes need it)", ExitCodes.Permission),
+            1 or 13 => new CalltapeException(msg + " — run as root, or with CAP_SYS_ADMIN (perf-event uprobes need it; uprobe_multi needs CAP_BPF+CAP_PERFMON)", ExitCodes.Permission),
             2 => new CalltapeException(msg, ExitCodes.NotFound),
             22 or 95 or 524 => new CalltapeException(msg + " — the kernel lacks a needed feature (uprobes, BPF ring buffer, attach cookies)", ExitCodes.Unsupported),
             _ => new CalltapeException(msg, ExitCodes.Failure),

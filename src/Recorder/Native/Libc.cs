@@ -24,6 +24,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint geteuid();
 
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int close(int fd);
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int kill(int pid, int sig);
 

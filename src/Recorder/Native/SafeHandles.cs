@@ -32,6 +32,20 @@ internal sealed class BpfLinkHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHa
     protected override bool ReleaseHandle() => LibBpf.bpf_link__destroy(handle) == 0;
 }
 
+/// <summary>Owns a BPF link fd made by bpf(BPF_LINK_CREATE) directly; closing the last fd detaches every probe of the
+/// link, which also happens when the process dies (so kill -9 leaves no uprobe behind).</summary>
+internal sealed class BpfLinkFdHandle() : SafeHandleMinusOneIsInvalid(ownsHandle: true)
+{
+    public static BpfLinkFdHandle FromFd(int fd)
+    {
+        var h = new BpfLinkFdHandle();
+        h.SetHandle(fd);
+        return h;
+    }
+
+    protected override bool ReleaseHandle() => Libc.close((int)handle) == 0;
+}
+
 /// <summary>Owns a struct ring_buffer* (the consumer side of a BPF ring buffer map).</summary>
 internal sealed class RingBufferHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
 {

@@ -7,8 +7,8 @@ using Calltape.Recorder.Native;
 
 namespace Calltape.Recorder.Session;
 
-/// <summary>The loaded BPF object: the generic uprobe program, its plan and counter maps, and the ring buffer.</summary>
-internal sealed unsafe class BpfProgram : IDisposable
+/// <summary>The loaded BPF object: the generic uprobe program (one per attach mode), its plan and counter maps, and the ring buffer.</summary>
+internal sealed unsafe partial class BpfProgram : IDisposable
 {
     private const string ResourceName = "calltape.bpf.o";
     private readonly nint _objectMemory;
@@ -16,11 +16,12 @@ internal sealed unsafe class BpfProgram : IDisposable
     private readonly nint _program;
     private readonly int _cpus;
 
-    private BpfProgram(nint objectMemory, BpfObjectHandle obj, nint program, int eventsFd, int plansFd, int countersFd)
+    private BpfProgram(nint objectMemory, BpfObjectHandle obj, nint program, int multiProgramFd, int eventsFd, int plansFd, int countersFd)
     {
         _objectMemory = objectMemory;
         _object = obj;
         _program = program;
+        MultiProgramFd = multiProgramFd;
         EventsFd = eventsFd;
         PlansFd = plansFd;
         CountersFd = countersFd;
@@ -32,7 +33,14 @@ internal sealed unsafe class BpfProgram : IDisposable
     public int CountersFd { get; }
 
     /// <summary>Opens the embedded object, sizes the ring buffer and loads it into the kernel.</summary>
+    /// <remarks>A kernel that rejects the uprobe_multi program's expected attach type gets the object without it.</remarks>
     public static BpfProgram Load(uint ringBytes)
+    {
+        try { return Load(ringBytes, withMulti: true); }
+        catch (CalltapeException e) when (e.ExitCode == ExitCodes.Unsupported) { return Load(ringBytes, withMulti: false); }
+    }
+
+    private static BpfProgram Load(uint ringBytes, bool withMulti)
     {
         using var stream = typeof(BpfProgram).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"embedded resource {ResourceName} is missing: the build did not compile bpf/");
@@ -44,10 +52,15 @@ internal sealed unsafe class BpfProgram : IDisposable
         {
             var events = LibBpf.CheckPtr(LibBpf.bpf_object__find_map_by_name(obj, "events"), "finding map events");
             LibBpf.Check(LibBpf.bpf_map__set_max_entries(events, ringBytes), $"sizing the ring buffer to {ringBytes} bytes");
+            var multi = LibBpf.CheckPtr(LibBpf.bpf_object__find_program_by_name(obj, MultiProgramName), "finding program " + MultiProgramName);
+            // The kernel accepts a uprobe_multi link only for a program loaded with this expected attach type (FACTS.md).
+            if (withMulti) LibBpf.Check(LibBpf.bpf_program__set_expected_attach_type(multi, BpfSyscall.TraceUprobeMulti), "setting the uprobe_multi attach type");
+            else LibBpf.Check(LibBpf.bpf_program__set_autoload(multi, false), "disabling the uprobe_multi program");
             LibBpf.Check(LibBpf.bpf_object__load(obj), "loading the BPF program (needs root or CAP_BPF+CAP_PERFMON, and BPF ring buffers)");
             var prog = LibBpf.CheckPtr(LibBpf.bpf_object__find_program_by_name(obj, "calltape_probe"), "finding program calltape_probe");
             int Fd(string name) => LibBpf.Check(LibBpf.bpf_map__fd(LibBpf.CheckPtr(LibBpf.bpf_object__find_map_by_name(obj, name), "finding map " + name)), "map fd " + name);
-            return new BpfProgram(mem, obj, prog, Fd("events"), Fd("plans"), Fd("counters"));
+            var multiFd = withMulti ? LibBpf.Check(LibBpf.bpf_program__fd(multi), "program fd " + MultiProgramName) : -1;
+            return new BpfProgram(mem, obj, prog, multiFd, Fd("events"), Fd("plans"), Fd("counters"));
         }
         catch
         {
@@ -66,11 +79,10 @@ internal sealed unsafe class BpfProgram : IDisposable
     }
 
     /// <summary>Attaches the program at a file offset of a binary; pid -1 means every process mapping it.</summary>
-    public BpfLinkHandle Attach(int id, CapturePlan plan, string binaryPath, ulong fileOffset, int pid)
+    /// <param name="retprobe">A uretprobe: fires when the function at fileOffset returns (never for Go: FACTS.md).</param>
+    public BpfLinkHandle Attach(int id, CapturePlan plan, string binaryPath, ulong fileOffset, int pid, bool retprobe = false)
     {
-        var regsOnly = plan.StackLen == 0 && plan.Derefs.Count == 0;
-        var cookie = (ulong)(uint)id | (regsOnly ? BpfLimits.CookieRegsOnly : 0);
-        var opts = new BpfUprobeOpts { Sz = (nuint)sizeof(BpfUprobeOpts), BpfCookie = cookie };
+        var opts = new BpfUprobeOpts { Sz = (nuint)sizeof(BpfUprobeOpts), BpfCookie = CookieOf(id, plan), Retprobe = retprobe ? (byte)1 : (byte)0 };
         var link = LibBpf.bpf_program__attach_uprobe_opts(_program, pid, binaryPath, (nuint)fileOffset, opts);
         return BpfLinkHandle.FromPointer(LibBpf.CheckPtr(link, $"attaching a uprobe to {binaryPath}+0x{fileOffset:x}"));
     }

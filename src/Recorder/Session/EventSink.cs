@@ -14,22 +14,27 @@ internal sealed unsafe class EventSink : IDisposable
     private readonly int[][] _keep;       // per probe id: struct ct_event register indices the plan keeps
     private readonly bool[] _hasStack;    // per probe id: the plan has a stack window
     private readonly int[] _derefs;       // per probe id: the plan's dereference count
+    private readonly (int Offset, int Length)[]?[] _zero; // per probe id: stack bytes of --redact'ed values, or null
     private readonly GCHandle _self;
     private readonly RingBufferHandle _ring;
 
-    public EventSink(CaptureWriter writer, IReadOnlyList<ProbeSpec> probes, int eventsFd)
+    /// <param name="zeroedStack">Per probe id, stack-window byte ranges holding redacted values (Planning/Redaction).</param>
+    public EventSink(CaptureWriter writer, IReadOnlyList<ProbeSpec> probes, int eventsFd,
+        IReadOnlyDictionary<int, (int Offset, int Length)[]>? zeroedStack = null)
     {
         _writer = writer;
         var n = probes.Count == 0 ? 0 : probes.Max(p => p.Id) + 1;
         _keep = new int[n][];
         _hasStack = new bool[n];
         _derefs = new int[n];
+        _zero = new (int, int)[]?[n];
         PerProbe = new long[n];
         foreach (var p in probes)
         {
             _keep[p.Id] = p.Plan.Registers.Select(r => (int)r).ToArray();
             _hasStack[p.Id] = p.Plan.StackLen > 0;
             _derefs[p.Id] = p.Plan.Derefs.Count;
+            _zero[p.Id] = zeroedStack?.GetValueOrDefault(p.Id);
         }
         _self = GCHandle.Alloc(this);
         _ring = RingBufferHandle.FromPointer(LibBpf.CheckPtr(
@@ -75,8 +80,17 @@ internal sealed unsafe class EventSink : IDisposable
         var record = new ReadOnlySpan<byte>(data, size);
         var off = sizeof(CtEvent);
         var stackOk = (ev->Flags & BpfLimits.EventFlagStackFault) == 0;
-        var stack = record.Slice(off, Math.Min(ev->StackLen, size - off));
+        scoped var stack = record.Slice(off, Math.Min(ev->StackLen, size - off));
         off += stack.Length;
+        // The ring's pages are read-only to us, so a redacted stack value is cleared in a copy.
+        Span<byte> redactedStack = stackalloc byte[_zero[id] is null ? 0 : stack.Length];
+        if (_zero[id] is { } zero)
+        {
+            stack.CopyTo(redactedStack);
+            foreach (var (at, len) in zero)
+                if (at < redactedStack.Length) redactedStack.Slice(at, Math.Min(len, redactedStack.Length - at)).Clear();
+            stack = redactedStack;
+        }
 
         var want = _derefs[id];
         Span<DerefSlice> derefs = stackalloc DerefSlice[want];

@@ -14,4 +14,9 @@ internal sealed record RecordOptions(
     uint RingBytes,
     int StringMax,
     bool Quiet,
-    bool Verbose);
+    bool Verbose,
+    bool Returns = false)
+{
+    /// <summary>--redact rules (NAME or /REGEX/): parameters whose values are never written.</summary>
+    public IReadOnlyList<string> Redact { get; init; } = [];
+}

@@ -27,35 +27,38 @@ internal sealed class Recording
         Preflight.Check();
         LibBpfLog.Install(_o.Verbose);
         using var target = CreateTarget();
-        var (binary, probes) = ProbeResolver.Resolve(target.BinaryPath, _o.Functions, new PlanOptions(_o.StringMax));
-        foreach (var p in probes.Where(p => p.Note is not null))
+        var (binaries, paths, probes) = SessionProbes.Resolve(target.BinaryPath, target.MapsPid, _o.Functions, new PlanOptions(_o.StringMax), _o.Returns);
+        if (_o.Exe is not null)
+            foreach (var lib in paths.Skip(1)) Console.Error.WriteLine($"recording: {lib} is traced in every process that maps it (--exe filters no pid)");
+        var redaction = Redaction.Apply(probes, _o.Redact, Console.Error);
+        probes = redaction.Probes;
+        // DistinctBy: a Go function's exit probes (one per RET) share one note.
+        foreach (var p in probes.Where(p => p.Note is not null).DistinctBy(p => (p.Function, p.Kind, p.Note)))
             Console.Error.WriteLine($"recording: {p.Function}: {p.Note}");
 
         var header = new SessionHeader(
             CaptureFormat.Version, Guid.NewGuid().ToString("N"), Environment.MachineName,
             File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), SampleClocks(), commandLine,
-            target.Describe(), [binary], probes);
+            target.Describe(), binaries, probes);
 
         using var bpf = BpfProgram.Load(_o.RingBytes);
         foreach (var p in probes) bpf.SetPlan(p.Id, p.Plan);
         using var writer = CaptureWriter.Create(_o.Output, header, _o.ChunkSize);
-        using var sink = new EventSink(writer, probes, bpf.EventsFd);
-        var links = new List<BpfLinkHandle>();
+        using var sink = new EventSink(writer, probes, bpf.EventsFd, redaction.ZeroedStack);
+        AttachedProbes? links = null;
         try
         {
             target.Prepare();
-            foreach (var p in probes)
-                links.Add(bpf.Attach(p.Id, p.Plan, target.BinaryPath, p.FileOffset, target.AttachPid));
+            links = AttachedProbes.Attach(bpf, probes, paths, target.AttachPid);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            Console.Error.WriteLine($"recording: attached {links.Count} probes to {target.BinaryPath} ({target.Describe()})");
+            Console.Error.WriteLine($"recording: attached {links.Count} probes in {links.Elapsed.TotalSeconds:0.000} s ({links.Mode}) to {target.BinaryPath} ({target.Describe()})");
             target.Start();
 
             var reason = Loop(target, bpf, writer, sink, probes);
 
             // Detach first so nothing new arrives, then take what is left in the ring and the final counters.
-            foreach (var l in links) l.Dispose();
-            links.Clear();
+            links.Dispose();
             sink.Drain();
             var counters = bpf.ReadCounters(probes.Count);
             writer.WriteLoss(Ktime(), counters);
@@ -66,7 +69,7 @@ internal sealed class Recording
         }
         finally
         {
-            foreach (var l in links) l.Dispose();
+            links?.Dispose();
         }
         if (_o.Command.Count > 0)
         {

@@ -5,6 +5,7 @@ namespace Calltape.Recorder.Session;
 /// <summary>The live status line on a terminal, and the summary printed at the end.</summary>
 internal sealed class StatusLine(IReadOnlyList<ProbeSpec> probes, bool enabled)
 {
+    private const int MaxListed = 20;
     private readonly bool _tty = enabled && !Console.IsErrorRedirected;
     private long _lastTotal;
     private DateTime _lastAt = DateTime.UtcNow;
@@ -16,8 +17,9 @@ internal sealed class StatusLine(IReadOnlyList<ProbeSpec> probes, bool enabled)
         _lastTotal = total;
         _lastAt = now;
         if (!_tty) return;
-        var hits = string.Join(' ', probes.Take(4).Select(p => $"{p.Function}={perProbe[p.Id]}"));
-        var more = probes.Count > 4 ? $" +{probes.Count - 4}" : "";
+        var entries = probes.Where(p => p.Kind == ProbeKind.Entry).ToArray();
+        var hits = string.Join(' ', entries.Take(4).Select(p => $"{p.Function}={perProbe[p.Id]}"));
+        var more = entries.Length > 4 ? $" +{entries.Length - 4}" : "";
         Console.Error.Write($"\r\x1b[Krecording: {rate,8:0} ev/s  {total} events  {drops} dropped  {Human(bytes)}  {hits}{more}");
     }
 
@@ -25,8 +27,17 @@ internal sealed class StatusLine(IReadOnlyList<ProbeSpec> probes, bool enabled)
     {
         if (_tty) Console.Error.Write("\r\x1b[K");
         Console.Error.WriteLine($"recording: stopped ({reason}): {total} events, {drops} dropped of {hits} hits, {Human(bytes)} in {chunks} chunk(s) -> {output}");
-        foreach (var p in probes)
-            Console.Error.WriteLine($"  {p.Function,-40} {perProbe[p.Id],12} events");
+        // Exit probes (one per RET of a Go function) are summed into their function's line.
+        var returns = probes.Where(p => p.Kind == ProbeKind.Exit).GroupBy(p => p.EntryProbe)
+            .ToDictionary(g => g.Key, g => g.Sum(p => perProbe[p.Id]));
+        // A glob can probe thousands of functions (-p 'main.*'): past MaxListed, only the busiest are listed.
+        var entries = probes.Where(p => p.Kind == ProbeKind.Entry).ToArray();
+        var listed = entries.Length <= MaxListed ? entries : entries.OrderByDescending(p => perProbe[p.Id]).Take(MaxListed).ToArray();
+        foreach (var p in listed)
+            Console.Error.WriteLine(returns.TryGetValue(p.Id, out var r)
+                ? $"  {p.Function,-40} {perProbe[p.Id],12} events {r,12} returns"
+                : $"  {p.Function,-40} {perProbe[p.Id],12} events");
+        if (listed.Length < entries.Length) Console.Error.WriteLine($"  ... and {entries.Length - listed.Length} more functions");
     }
 
     public static string Human(long bytes) => bytes switch

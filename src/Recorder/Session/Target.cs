@@ -13,6 +13,10 @@ internal abstract class Target : IDisposable
     /// <summary>The pid filter for attaching: -1 for every process mapping the binary.</summary>
     public abstract int AttachPid { get; }
 
+    /// <summary>A running process whose /proc/PID/maps names the shared libraries to probe, or null (use ldconfig's cache).</summary>
+    /// <remarks>A launched command is still the shell before exec when probes are planned, so its maps would mislead.</remarks>
+    public virtual int? MapsPid => null;
+
     /// <summary>A description for the manifest: exe:PATH, pid:N, launch:CMD.</summary>
     public abstract string Describe();
 
@@ -83,6 +87,7 @@ internal abstract class Target : IDisposable
     private sealed class PidTarget(int pid) : Target
     {
         public override int AttachPid => pid;
+        public override int? MapsPid => pid;
         public override string Describe() => $"pid:{pid}";
         public override string? StopReason() => Directory.Exists($"/proc/{pid}") ? null : $"process {pid} exited";
     }
