@@ -87,17 +87,26 @@ public static class ValueDecoder
         return new DecodedValue(Encoding.UTF8.GetString(d.Data, 0, (int)len), null);
     }
 
-    /// <summary>A NUL-terminated string (C char*): the bytes before the NUL; no NUL within the cap means truncated.</summary>
+    /// <summary>A NUL-terminated string (C char*): the bytes before the NUL; a read that filled the cap means truncated.</summary>
+    /// <remarks>
+    /// bpf_probe_read_user_str copies at most max_len - 1 bytes and writes the NUL itself (bpf-helpers(7)). A read
+    /// that stops short of max_len (Want) met the string's own NUL: complete. One that fills it proves only that the
+    /// string had at least max_len - 1 bytes, so it is truncated, and max_len - 2 bytes are kept: the planner asks for
+    /// --string-max + 2, so strings up to --string-max bytes are complete and longer ones keep exactly that many.
+    /// </remarks>
     private static DecodedValue DecodeCString(ProbeSpec probe, ParamSpec p, RawEvent ev)
     {
         if (p.Pieces.Count < 1 || !TryPiece(probe, ev, p.Pieces[0], out var ptr)) return DecodedValue.Missing("not in the record");
         if (ptr == 0) return DecodedValue.Missing("nil pointer");
-        if (p.Deref >= ev.Derefs.Length) return DecodedValue.Missing("string bytes not planned");
+        if (p.Deref < 0 || p.Deref >= ev.Derefs.Length) return DecodedValue.Missing("string bytes not planned");
         var d = ev.Derefs[p.Deref];
         if (d.Error != 0) return DecodedValue.Missing($"unreadable memory (errno {-d.Error})");
         var nul = Array.IndexOf(d.Data, (byte)0);
-        if (nul < 0)
-            return DecodedValue.Missing($"truncated at {d.Data.Length} bytes", Encoding.UTF8.GetString(d.Data));
+        if (nul < 0 || d.Data.Length >= d.Want)
+        {
+            var kept = (int)Math.Clamp(Math.Min(nul < 0 ? d.Data.Length : nul, d.Want - 2), 0, d.Data.Length);
+            return DecodedValue.Missing($"truncated at {kept} bytes", Encoding.UTF8.GetString(d.Data, 0, kept));
+        }
         return new DecodedValue(Encoding.UTF8.GetString(d.Data, 0, nul), null);
     }
 

@@ -63,7 +63,10 @@ public static class HeaderCodec
 
     private static void WriteProbe(ref MessagePackWriter w, ProbeSpec p)
     {
-        w.WriteMapHeader(p.Note is null ? 11 : 12);
+        // The return keys are written only for exits, so an entry-only capture is byte-identical to one from
+        // before they existed; readers default a missing key (docs/FORMAT.md, "Probe map").
+        var exit = p.Kind == ProbeKind.Exit;
+        w.WriteMapHeader(11 + (p.Note is null ? 0 : 1) + (exit ? 3 : 0) + (p.GoidDeref >= 0 ? 1 : 0));
         w.Write("id"); w.Write(p.Id);
         w.Write("function"); w.Write(p.Function);
         w.Write("binary"); w.Write(p.Binary);
@@ -87,11 +90,18 @@ public static class HeaderCodec
         w.WriteArrayHeader(p.Params.Count);
         foreach (var a in p.Params) WriteParam(ref w, a);
         if (p.Note is not null) { w.Write("note"); w.Write(p.Note); }
+        if (exit)
+        {
+            w.Write("kind"); w.Write((int)p.Kind);
+            w.Write("entry"); w.Write(p.EntryProbe);
+            w.Write("retprobe"); w.Write(p.Uretprobe);
+        }
+        if (p.GoidDeref >= 0) { w.Write("goid"); w.Write(p.GoidDeref); }
     }
 
     private static ProbeSpec ReadProbe(ref MessagePackReader r)
     {
-        int id = 0, binary = 0, stackLen = 0; string fn = ""; string? note = null; ulong addr = 0, pOff = 0, fOff = 0; var abi = AbiKind.Raw;
+        int id = 0, binary = 0, stackLen = 0, entry = -1, goid = -1; var kind = ProbeKind.Entry; var retprobe = false; string fn = ""; string? note = null; ulong addr = 0, pOff = 0, fOff = 0; var abi = AbiKind.Raw;
         var regs = new List<Reg>(); var derefs = new List<DerefSpec>(); var ps = new List<ParamSpec>();
         var n = r.ReadMapHeader();
         for (var i = 0; i < n; i++)
@@ -118,10 +128,17 @@ public static class HeaderCodec
                     break;
                 case "params": for (int k = 0, c = r.ReadArrayHeader(); k < c; k++) ps.Add(ReadParam(ref r)); break;
                 case "note": note = r.ReadString(); break;
+                case "kind": kind = (ProbeKind)r.ReadInt32(); break;
+                case "entry": entry = r.ReadInt32(); break;
+                case "retprobe": retprobe = r.ReadBoolean(); break;
+                case "goid": goid = r.ReadInt32(); break;
                 default: r.Skip(); break;
             }
         }
-        return new ProbeSpec(id, fn, binary, addr, pOff, fOff, abi, new CapturePlan(regs, stackLen, derefs), ps) { Note = note };
+        return new ProbeSpec(id, fn, binary, addr, pOff, fOff, abi, new CapturePlan(regs, stackLen, derefs), ps)
+        {
+            Note = note, Kind = kind, EntryProbe = entry, Uretprobe = retprobe, GoidDeref = goid,
+        };
     }
 
     private static void WriteParam(ref MessagePackWriter w, ParamSpec p)

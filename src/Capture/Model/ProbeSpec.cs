@@ -60,6 +60,15 @@ public sealed record CapturePlan(IReadOnlyList<Reg> Registers, int StackLen, IRe
 /// <param name="NotCaptured">Why the value cannot be captured (float register, unsupported type), or null.</param>
 public sealed record ParamSpec(string Name, TypeDesc Type, IReadOnlyList<Source> Pieces, int Deref = -1, string? NotCaptured = null);
 
+/// <summary>Whether a probe marks a function's entry or one of its returns.</summary>
+public enum ProbeKind : byte
+{
+    /// <summary>Fires when the function starts; its params are the arguments.</summary>
+    Entry = 0,
+    /// <summary>Fires when the function returns (a Go RET instruction, or a SysV uretprobe); its params are the results.</summary>
+    Exit = 1,
+}
+
 /// <summary>One probe: where it is attached, and how its records decode.</summary>
 /// <param name="Id">The attach cookie; records carry it.</param>
 /// <param name="Function">The function's name, as the user writes it in SQL.</param>
@@ -80,4 +89,16 @@ public sealed record ProbeSpec(
 {
     /// <summary>Why the plan is partial (no DWARF, unsupported type), for info and the user.</summary>
     public string? Note { get; init; }
+
+    /// <summary>Entry or exit; captures written before exits existed have only entries.</summary>
+    public ProbeKind Kind { get; init; } = ProbeKind.Entry;
+
+    /// <summary>For an exit probe, the id of the entry probe it closes; -1 for entries.</summary>
+    public int EntryProbe { get; init; } = -1;
+
+    /// <summary>The exit is a uretprobe attached at FileOffset (the function's entry), not a uprobe on a RET.</summary>
+    public bool Uretprobe { get; init; }
+
+    /// <summary>The plan dereference holding the 8 bytes of runtime.g.goid (read through R14), or -1.</summary>
+    public int GoidDeref { get; init; } = -1;
 }
