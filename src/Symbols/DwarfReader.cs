@@ -56,6 +56,23 @@ public sealed class DwarfReader
         }
     }
 
+    /// <summary>
+    /// The byte offset of goid in Go's struct runtime.g (runtime/runtime2.go), read from DWARF because it moves
+    /// between Go versions; null when the binary describes no runtime.g.
+    /// </summary>
+    public int? GoidOffset()
+    {
+        if (_index.GoRuntimeG is not { } g) return null;
+        try
+        {
+            return _types.Build(g).Fields.FirstOrDefault(f => f.Name == "goid")?.Offset;
+        }
+        catch (InvalidDataException)
+        {
+            return null; // a malformed runtime.g costs the goroutine id, not the recording
+        }
+    }
+
     private FunctionInfo Describe(SubprogramEntry entry, string requested)
     {
         var die = entry.Unit.ReadDie(entry.Offset);

@@ -41,7 +41,7 @@ public static partial class ProbePlanner
         for (var i = 0; i < args.Length; i++)
         {
             var name = string.IsNullOrEmpty(args[i].Name) ? $"arg{i}" : args[i].Name;
-            specs[i] = Capture(name, args[i].Type, locations[i], stackAdjust, derefs, options);
+            specs[i] = Capture(name, args[i].Type, locations[i], stackAdjust, derefs, options, cStrings: abi == AbiKind.SysV);
         }
 
         var registers = specs.SelectMany(p => p.Pieces)
@@ -59,14 +59,18 @@ public static partial class ProbePlanner
     }
 
     /// <summary>The pieces (and string deref) that rebuild one parameter from where the ABI put it.</summary>
-    private static ParamSpec Capture(string name, TypeDesc type, ArgLocation loc, int stackAdjust, List<DerefSpec> derefs, PlanOptions options)
+    /// <param name="cStrings">SysV: a char* is a NUL-terminated string (one piece, the pointer).</param>
+    private static ParamSpec Capture(string name, TypeDesc type, ArgLocation loc, int stackAdjust, List<DerefSpec> derefs, PlanOptions options,
+        bool cStrings = false)
     {
         var notDecoded = $"type {type.Name} is not decoded yet";
+        var cString = cStrings && CString.Is(type);
+        if (cString) type = CString.AsString(type);
         Source[] pieces;
         if (!loc.OnStack)
         {
             if (type.Kind == TypeKind.Float) return new ParamSpec(name, type, [], NotCaptured: "float register");
-            if (TypeLayout.IsIntScalar(type) && loc.IntRegs.Count == 1) pieces = [Source.Of(loc.IntRegs[0])];
+            if ((TypeLayout.IsIntScalar(type) || cString) && loc.IntRegs.Count == 1) pieces = [Source.Of(loc.IntRegs[0])];
             else if (type.Kind == TypeKind.String && loc.IntRegs.Count == 2) pieces = [Source.Of(loc.IntRegs[0]), Source.Of(loc.IntRegs[1])];
             else return new ParamSpec(name, type, [], NotCaptured: notDecoded);
         }
@@ -75,7 +79,7 @@ public static partial class ProbePlanner
             // At entry SP points at the return address, so argument byte k is at SP+8+k; pushes done before the
             // probe point move SP down by stackAdjust (FACTS.md "Go specifics").
             var at = (int)Math.Min(int.MaxValue, stackAdjust + 8 + loc.StackOffset);
-            if (TypeLayout.IsIntScalar(type)) pieces = [Source.StackAt(at)];
+            if (TypeLayout.IsIntScalar(type) || cString) pieces = [Source.StackAt(at)];
             else if (type.Kind == TypeKind.String) pieces = [Source.StackAt(at), Source.StackAt(at + 8)];
             else return new ParamSpec(name, type, [], NotCaptured: notDecoded);
             if (pieces[^1].Index + 8 > MaxStackWindow)
@@ -84,7 +88,7 @@ public static partial class ProbePlanner
 
         if (type.Kind != TypeKind.String) return new ParamSpec(name, type, pieces);
         if (derefs.Count >= MaxDerefs) return new ParamSpec(name, type, [], NotCaptured: $"deref limit ({MaxDerefs})");
-        derefs.Add(new DerefSpec(pieces[0], pieces[1], Math.Clamp(options.StringMax, 0, MaxDerefLength)));
+        derefs.Add(cString ? CString.Deref(pieces[0], options.StringMax) : new DerefSpec(pieces[0], pieces[1], Math.Clamp(options.StringMax, 0, MaxDerefLength)));
         return new ParamSpec(name, type, pieces, derefs.Count - 1);
     }
 

@@ -51,6 +51,9 @@ internal sealed class DieIndex
             offset = die.Next;
             if (die.IsNull) { depth--; continue; }
             if (die.HasChildren) depth++;
+            // runtime.g holds goid, which exit probes read through R14 (ProbePlanner.Returns.cs).
+            if (die.Tag == DwTag.StructureType && GoRuntimeG is null && die.String(DwAt.Name) == "runtime.g")
+                GoRuntimeG = die.Offset;
             if (die.Tag != DwTag.Subprogram) continue;
             var name = die.String(DwAt.Name) ?? die.String(DwAt.LinkageName) ?? die.String(DwAt.MipsLinkageName);
             ulong? lowPc = die.TryGet(DwAt.LowPc, out var lp) ? unit.Address(lp) : null;
@@ -60,6 +63,9 @@ internal sealed class DieIndex
             _byOffset[die.Offset] = entry;
         }
     }
+
+    /// <summary>The .debug_info offset of Go's struct runtime.g, or null when the binary has none.</summary>
+    public ulong? GoRuntimeG { get; private set; }
 
     /// <summary>The entry's own name, else the name of the DIE it is a concrete instance or definition of.</summary>
     public string? NameOf(SubprogramEntry e)

@@ -71,10 +71,11 @@ internal static class SysVAbi
                 for (long k = 0; k < t.Count; k++)
                     if (!Leaves(t.Elem, offset + k * t.Elem.Size, anyInt, anyLeaf)) return false;
                 return true;
+            // psABI §3.2.3: "If an object has unaligned fields, it has class MEMORY" (packed structs).
             case TypeKind.Float when t.Size <= 8:
-                return Mark(offset, t.Size, anyLeaf, null);
+                return offset % TypeLayout.Align(t) == 0 && Mark(offset, t.Size, anyLeaf, null);
             case TypeKind.Bool or TypeKind.Int or TypeKind.Uint or TypeKind.Pointer:
-                return Mark(offset, t.Size, anyLeaf, anyInt);
+                return offset % TypeLayout.Align(t) == 0 && Mark(offset, t.Size, anyLeaf, anyInt);
             default:
                 return false;
         }
