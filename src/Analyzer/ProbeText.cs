@@ -48,5 +48,9 @@ internal static class ProbeText
         _ => $"{ns / 1e9:0.###} s",
     };
 
+    /// <summary>"N calls paired, M returns without an entry, K calls never returned".</summary>
+    public static string Returns(long paired, long unmatched, long unclosed) =>
+        $"{Count(paired)} calls paired with their return, {Count(unmatched)} returns without an entry, {Count(unclosed)} calls never returned";
+
     public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 }

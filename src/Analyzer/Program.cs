@@ -21,6 +21,7 @@ public static class Program
             InfoCommand.Create(output, error),
             ConvertCommand.Create(output, error),
             QueryCommand.Create(output, error),
+            BundleCommand.Create(output, error),
         };
         var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parsed.Errors.Count > 0)

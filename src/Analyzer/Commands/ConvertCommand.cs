@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Calltape.Analyzer.Binaries;
 using Calltape.Analyzer.Conversion;
-using Calltape.Capture.Format;
+using Calltape.Analyzer.Inputs;
 
 namespace Calltape.Analyzer.Commands;
 
@@ -11,7 +11,7 @@ public static class ConvertCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var capture = new Argument<string>("capture") { Description = "The capture directory (made by calltape-record)." };
+        var capture = new Argument<string>("capture") { Description = "The capture directory (made by calltape-record) or a bundle (made by calltape bundle)." };
         var outDir = new Option<string?>("--output", "-o") { Description = "Directory for the Parquet files (default: CAPTURE.parquet beside it)." };
         var binaries = CommonOptions.Binaries();
         var cmd = new Command("convert", "Convert a capture to Parquet: calls, one typed table per function, probes, binaries, loss.")
@@ -38,8 +38,9 @@ public static class ConvertCommand
     internal static async Task<ConversionResult> ConvertAsync(string capture, string outDir, string? binaries, TextWriter error,
         int rowGroupRows, CancellationToken ct = default)
     {
-        var reader = CaptureReader.Open(capture);
-        foreach (var w in new BinaryCheck(binaries).Verify(reader.Header)) error.WriteLine($"warning: {w}");
+        var input = CaptureInput.Open(capture, binaries);
+        var reader = input.OpenReader();
+        foreach (var w in new BinaryCheck(input.Binaries).Verify(reader.Header)) error.WriteLine($"warning: {w}");
         var result = await ParquetExporter.ConvertAsync(reader, outDir, rowGroupRows, ct);
         foreach (var w in result.Warnings) error.WriteLine($"warning: {w}");
         if (result.Trailer is null && result.Warnings.Count == 0)
@@ -52,7 +53,8 @@ public static class ConvertCommand
         var secs = Math.Max(r.Elapsed.TotalSeconds, 1e-9);
         var rate = r.Events / secs;
         var rateText = rate >= 1e6 ? $"{rate / 1e6:0.00} M events/s" : $"{rate / 1e3:0.0} k events/s";
-        return string.Create(CultureInfo.InvariantCulture,
+        var line = string.Create(CultureInfo.InvariantCulture,
             $"converted {ProbeText.Count(r.Events)} events ({r.Functions} function tables) to {r.OutputDir} in {secs:0.000} s ({rateText})");
+        return r.Returns is { } ret ? $"{line}; returns: {ProbeText.Returns(ret.Paired, ret.UnmatchedExits, ret.Unclosed)}" : line;
     }
 }

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Calltape.Analyzer.Binaries;
+using Calltape.Analyzer.Inputs;
 using Calltape.Capture;
 using Calltape.Capture.Format;
 using Calltape.Capture.Model;
+using Calltape.Capture.Pairing;
 
 namespace Calltape.Analyzer.Commands;
 
@@ -11,7 +13,7 @@ public static class InfoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var capture = new Argument<string>("capture") { Description = "The capture directory (made by calltape-record)." };
+        var capture = new Argument<string>("capture") { Description = "The capture directory (made by calltape-record) or a bundle (made by calltape bundle)." };
         var binaries = CommonOptions.Binaries();
         var cmd = new Command("info", "Describe a capture: probes, binaries, time span, events, loss, and whether it ended cleanly.")
         {
@@ -23,15 +25,31 @@ public static class InfoCommand
 
     public static int Run(string capture, string? binaries, TextWriter output, TextWriter error)
     {
-        var reader = CaptureReader.Open(capture);
+        var input = CaptureInput.Open(capture, binaries);
+        var reader = input.OpenReader();
         var h = reader.Header;
         // Reading every event is the only way to learn the time span, the per-probe counts and the trailer.
         var perProbe = new Dictionary<int, long>();
         ulong first = ulong.MaxValue, last = 0;
         long total = 0;
+        var byId = h.Probes.GroupBy(p => p.Id).ToDictionary(g => g.Key, g => g.First());
+        var paired = h.Probes.Where(p => p.Kind == ProbeKind.Exit).Select(p => p.EntryProbe).ToHashSet();
+        var hasExits = paired.Count > 0;
+        var pairer = new CallPairer<byte>();
+        var abandoned = new List<byte>();
         foreach (var ev in reader.Events())
         {
             total++;
+            // Pairs exactly as convert does, so the counts here are the NULL durations there.
+            if (hasExits && byId.TryGetValue(ev.Probe, out var probe))
+            {
+                if (probe.Kind == ProbeKind.Exit)
+                {
+                    abandoned.Clear();
+                    pairer.TryExit(CallKey.Of(probe, ev), probe.EntryProbe, out _, abandoned);
+                }
+                else if (paired.Contains(probe.Id)) pairer.Enter(CallKey.Of(probe, ev), probe.Id, 0, out _);
+            }
             perProbe[ev.Probe] = perProbe.GetValueOrDefault(ev.Probe) + 1;
             if (ev.KtimeNs < first) first = ev.KtimeNs;
             if (ev.KtimeNs > last) last = ev.KtimeNs;
@@ -40,6 +58,8 @@ public static class InfoCommand
 
         var o = output;
         o.WriteLine($"capture     {Path.GetFullPath(capture)}");
+        if (input.Bundle is { } bundle)
+            o.WriteLine($"bundle      extracted to {bundle.Root}; redacted: {(bundle.Manifest.Redacted.Count == 0 ? "nothing" : string.Join(" ", bundle.Manifest.Redacted))}");
         o.WriteLine($"id          {h.CaptureId}");
         o.WriteLine($"host        {h.Host}  (kernel {h.Kernel})");
         o.WriteLine($"target      {h.Target}");
@@ -50,6 +70,11 @@ public static class InfoCommand
             : "ended       CUT: no trailer, the recorder did not finish (events up to the cut are readable)");
         foreach (var w in reader.Warnings) o.WriteLine($"damage      {w}");
         o.WriteLine($"events      {ProbeText.Count(total)}");
+        if (hasExits)
+        {
+            pairer.Drain();
+            o.WriteLine($"returns     {ProbeText.Returns(pairer.Paired, pairer.UnmatchedExits, pairer.Unclosed)}");
+        }
         if (total > 0)
         {
             o.WriteLine($"first       {ProbeText.Wall(h.Clock.ToWallNs(first))}");
@@ -59,7 +84,7 @@ public static class InfoCommand
 
         o.WriteLine();
         o.WriteLine($"binaries ({h.Binaries.Count})");
-        var check = new BinaryCheck(binaries);
+        var check = new BinaryCheck(input.Binaries);
         for (var i = 0; i < h.Binaries.Count; i++)
         {
             var b = h.Binaries[i];
@@ -73,8 +98,32 @@ public static class InfoCommand
             g => g.Key, g => (Hits: g.Aggregate(0UL, (a, l) => a + l.Hits), Drops: g.Aggregate(0UL, (a, l) => a + l.Drops)));
         o.WriteLine();
         o.WriteLine($"probes ({h.Probes.Count})");
-        foreach (var p in h.Probes) WriteProbe(o, h, p, perProbe.GetValueOrDefault(p.Id), losses.TryGetValue(p.Id, out var l) ? l : null);
+        foreach (var p in h.Probes.Where(p => p.Kind == ProbeKind.Entry))
+        {
+            WriteProbe(o, h, p, perProbe.GetValueOrDefault(p.Id), losses.TryGetValue(p.Id, out var l) ? l : null);
+            var exits = h.Probes.Where(x => x.Kind == ProbeKind.Exit && x.EntryProbe == p.Id).ToArray();
+            if (exits.Length > 0) WriteExits(o, exits, perProbe, losses);
+        }
+        // Exits whose entry is not in the header (a damaged capture) are still shown.
+        foreach (var p in h.Probes.Where(p => p.Kind == ProbeKind.Exit && !byId.ContainsKey(p.EntryProbe)))
+            WriteProbe(o, h, p, perProbe.GetValueOrDefault(p.Id), losses.TryGetValue(p.Id, out var l) ? l : null);
         return 0;
+    }
+
+    /// <summary>The exit probes of one function on a few lines: where they are, the results, and their events.</summary>
+    private static void WriteExits(TextWriter o, ProbeSpec[] exits, Dictionary<int, long> perProbe, Dictionary<int, (ulong Hits, ulong Drops)> losses)
+    {
+        var first = exits[0];
+        var where = first.Uretprobe ? "uretprobe" : $"{exits.Length} RET(s) at " + string.Join(",", exits.Select(x => $"+0x{x.ProbeOffset:x}"));
+        o.WriteLine($"      returns [{string.Join(",", exits.Select(x => x.Id))}] {where}");
+        if (first.Params.Count == 0) o.WriteLine("      result (none)");
+        foreach (var q in first.Params) o.WriteLine($"      result {ProbeText.Param(q)}");
+        var plan = first.Plan;
+        o.WriteLine($"      plan   regs {string.Join(",", plan.Registers.Select(Abis.Name))}   derefs {plan.Derefs.Count}{(first.GoidDeref >= 0 ? " (goid)" : "")}");
+        if (first.Note is not null) o.WriteLine($"      note   {first.Note}");
+        var hits = exits.Aggregate(0UL, (a, x) => a + (losses.TryGetValue(x.Id, out var l) ? l.Hits : 0));
+        var drops = exits.Aggregate(0UL, (a, x) => a + (losses.TryGetValue(x.Id, out var l) ? l.Drops : 0));
+        o.WriteLine($"      events {ProbeText.Count(exits.Sum(x => perProbe.GetValueOrDefault(x.Id)))} returns   hits {ProbeText.Count((long)hits)}   drops {ProbeText.Count((long)drops)}");
     }
 
     private static void WriteProbe(TextWriter o, SessionHeader h, ProbeSpec p, long events, (ulong Hits, ulong Drops)? loss)

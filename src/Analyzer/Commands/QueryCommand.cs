@@ -8,7 +8,7 @@ public static class QueryCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var input = new Argument<string>("input") { Description = "A capture directory, or a directory made by calltape convert." };
+        var input = new Argument<string>("input") { Description = "A capture directory, a bundle, or a directory made by calltape convert." };
         var sql = new Argument<string>("sql")
         {
             Description = "The SQL. Views: calls, probes, binaries, loss, and one per function named like it, e.g. \"main.computeE\".",

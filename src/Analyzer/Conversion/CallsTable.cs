@@ -3,7 +3,8 @@ using Parquet.Schema;
 
 namespace Calltape.Analyzer.Conversion;
 
-/// <summary>Streams calls.parquet: one row per event with its time, thread, probe, function, build-id and args JSON.</summary>
+/// <summary>Streams calls.parquet: one row per call with its time, thread, probe, function, build-id, args JSON, and (with
+/// exit probes) its duration and results JSON; both NULL when the call has no matched return.</summary>
 /// <remarks>
 /// Double-buffered: a full batch is written on the thread pool while the convert loop fills the other, because
 /// encoding and compressing this table costs about as much as reading and decoding the capture.
@@ -20,6 +21,8 @@ internal sealed class CallsTable : IAsyncDisposable
     private static readonly DataField FunctionField = new DataField<string>("function", nullable: false);
     private static readonly DataField BuildIdField = new DataField<string>("build_id", nullable: true);
     private static readonly DataField ArgsField = new DataField<string>("args", nullable: false);
+    private static readonly DataField DurationField = new DataField<long?>("duration_ns");
+    private static readonly DataField RetField = new DataField<string>("ret", nullable: true);
 
     private readonly Stream _stream;
     private readonly ParquetWriter _writer;
@@ -42,7 +45,7 @@ internal sealed class CallsTable : IAsyncDisposable
 
     public static async Task<CallsTable> CreateAsync(string dir, int rowGroupRows)
     {
-        var schema = new ParquetSchema(TsField, KtimeField, PidField, TidField, ProbeField, FunctionField, BuildIdField, ArgsField);
+        var schema = new ParquetSchema(TsField, KtimeField, PidField, TidField, ProbeField, FunctionField, BuildIdField, ArgsField, DurationField, RetField);
         var stream = ParquetFiles.Create(Path.Combine(dir, FileName));
         // args is nearly unique per row: a dictionary only costs time there, and measured files came out larger.
         var writer = await ParquetWriter.CreateAsync(schema, stream, ParquetFiles.Options(["function", "build_id"]));
@@ -50,7 +53,8 @@ internal sealed class CallsTable : IAsyncDisposable
     }
 
     /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
-    public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, string function, string? buildId, string args)
+    public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, string function, string? buildId, string args,
+        long? durationNs = null, string? ret = null)
     {
         var b = _current;
         var row = b.Count++;
@@ -62,6 +66,8 @@ internal sealed class CallsTable : IAsyncDisposable
         b.Function[row] = function;
         b.BuildId[row] = buildId!;
         b.Args[row] = args;
+        b.Duration[row] = durationNs;
+        b.Ret[row] = ret!;
         Rows++;
     }
 
@@ -96,6 +102,8 @@ internal sealed class CallsTable : IAsyncDisposable
             await rg.WriteAsync(FunctionField, new ArraySegment<string>(b.Function, 0, n));
             await rg.WriteAsync(BuildIdField, new ArraySegment<string>(b.BuildId, 0, n));
             await rg.WriteAsync(ArgsField, new ArraySegment<string>(b.Args, 0, n));
+            await rg.WriteAsync<long>(DurationField, new ReadOnlyMemory<long?>(b.Duration, 0, n));
+            await rg.WriteAsync(RetField, new ArraySegment<string>(b.Ret, 0, n));
             rg.CompleteValidate();
         }
         b.Count = 0;
@@ -116,7 +124,9 @@ internal sealed class CallsTable : IAsyncDisposable
         public readonly long[] Ts = new long[capacity], Ktime = new long[capacity];
         public readonly uint[] Pid = new uint[capacity], Tid = new uint[capacity];
         public readonly int[] Probe = new int[capacity];
-        public readonly string[] Function = new string[capacity], BuildId = new string[capacity], Args = new string[capacity];
+        public readonly string[] Function = new string[capacity], BuildId = new string[capacity], Args = new string[capacity],
+            Ret = new string[capacity];
+        public readonly long?[] Duration = new long?[capacity];
         public int Count;
     }
 }

@@ -10,11 +10,14 @@ internal static class MetaTables
     {
         var tableOf = layout.SelectMany(t => t.ProbeIds.Select(id => (id, t))).ToDictionary(x => x.id, x => x.t);
         var ps = header.Probes;
+        // An exit probe's rows are its entry's rows, so it names the entry's table.
+        FunctionTableSpec? TableOf(ProbeSpec p) => tableOf.GetValueOrDefault(p.Kind == ProbeKind.Exit ? p.EntryProbe : p.Id);
         await new SmallTable()
             .Int("probe_id", ps.Select(p => p.Id).ToArray())
             .Text("function", ps.Select(p => p.Function).ToArray())
-            .Text("table", ps.Select(p => tableOf[p.Id].View).ToArray())
-            .Text("table_file", ps.Select(p => tableOf[p.Id].File).ToArray())
+            .Text("kind", ps.Select(p => p.Kind == ProbeKind.Exit ? "exit" : "entry").ToArray())
+            .Text("table", ps.Select(p => TableOf(p)?.View).ToArray())
+            .Text("table_file", ps.Select(p => TableOf(p)?.File).ToArray())
             .Text("binary", ps.Select(p => ProbeText.BinaryPath(header, p)).ToArray())
             .Text("build_id", ps.Select(p => ProbeText.BuildId(header, p)).ToArray())
             .ULong("address", ps.Select(p => p.Address).ToArray())

@@ -1,17 +1,28 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.Json;
 using Calltape.Capture.Decoding;
 using Calltape.Capture.Format;
 using Calltape.Capture.Model;
+using Calltape.Capture.Pairing;
 
 namespace Calltape.Analyzer.Conversion;
 
 /// <summary>What a conversion produced, for the summary line and the warnings.</summary>
 internal sealed record ConversionResult(string OutputDir, long Events, int Functions, TimeSpan Elapsed, Trailer? Trailer,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>How exits paired with entries; null when the capture has no exit probes.</summary>
+    public ReturnStats? Returns { get; init; }
+}
+
+/// <summary>Calls completed by their return, returns with no open call, and calls that never returned in the capture.</summary>
+internal sealed record ReturnStats(long Paired, long UnmatchedExits, long Unclosed);
 
 /// <summary>Streams a capture into Parquet tables: calls, one typed table per function, probes, binaries and loss.</summary>
 /// <remarks>
+/// With exit probes, a call's row is written when its return arrives (or it is given up), so rows are in completion
+/// order; open calls are held by a <see cref="CallPairer{T}"/>, bounded per goroutine or thread.
 /// Memory is bounded by one row group per table: events are decoded straight into columnar buffers and each buffer
 /// is written out as a row group when full. The output is built in a sibling temporary directory and renamed into
 /// place, so a reader never sees half a conversion, and calltape.json (written last) marks it complete.
@@ -25,10 +36,16 @@ internal static class ParquetExporter
         var work = OutputDirectory.BeginWrite(outDir);
         try
         {
-            var (events, manifest) = await WriteTablesAsync(reader, work, rowGroupRows, ct);
+            var pairer = new CallPairer<RawEvent>();
+            var (events, manifest) = await WriteTablesAsync(reader, work, rowGroupRows, pairer, ct);
             manifest.Write(work);
             OutputDirectory.Commit(work, outDir);
-            return new ConversionResult(outDir, events, manifest.Tables.Count, sw.Elapsed, reader.Trailer, reader.Warnings.ToArray());
+            var returns = reader.Header.Probes.Any(p => p.Kind == ProbeKind.Exit)
+                ? new ReturnStats(pairer.Paired, pairer.UnmatchedExits, pairer.Unclosed) : null;
+            return new ConversionResult(outDir, events, manifest.Tables.Count, sw.Elapsed, reader.Trailer, reader.Warnings.ToArray())
+            {
+                Returns = returns,
+            };
         }
         catch
         {
@@ -38,12 +55,13 @@ internal static class ParquetExporter
     }
 
     private static async Task<(long Events, ConversionManifest Manifest)> WriteTablesAsync(CaptureReader reader, string dir, int rowGroupRows,
-        CancellationToken ct)
+        CallPairer<RawEvent> pairer, CancellationToken ct)
     {
         var header = reader.Header;
         var layout = TableLayout.Plan(header);
         var tables = new List<FunctionTable>(layout.Count);
         var probes = new Dictionary<int, ProbeState>();
+        var exits = header.Probes.Where(p => p.Kind == ProbeKind.Exit).ToDictionary(p => p.Id, p => new ExitState(p));
         await using var calls = await CallsTable.CreateAsync(dir, rowGroupRows);
         try
         {
@@ -61,17 +79,38 @@ internal static class ParquetExporter
             var buffered = 0L;
             var budget = 2L * rowGroupRows;
             var clock = header.Clock;
-            foreach (var ev in reader.Events())
+            var abandoned = new List<RawEvent>();
+
+            // One row per call, written when the call completes (its exit arrives), is given up, or the capture ends.
+            async Task EmitAsync(RawEvent ev, RawEvent? exitEv, ExitState? exit)
             {
                 var st = probes[ev.Probe];
                 var ts = clock.ToWallNs(ev.KtimeNs);
                 var table = st.Table;
                 var row = table.Begin(ts, ev.Pid, ev.Tid);
                 json.Begin();
-                DecodeInto(st, ev, row, json);
+                DecodeInto(st.Probe, st.Decoders, st.Decoders.Length, st.Names, ev, row, table.Columns, 0, json);
+                var args = json.End();
+                long? duration = null;
+                string? ret = null;
+                if (st.DurationColumn >= 0)
+                {
+                    var cols = table.Columns;
+                    for (var c = st.DurationColumn; c < cols.Length; c++) cols[c].SetNull(row);
+                    if (exitEv is not null && exit is not null)
+                    {
+                        duration = (long)(exitEv.KtimeNs - ev.KtimeNs);
+                        cols[st.DurationColumn].SetBits(row, (ulong)duration.Value);
+                        json.Begin();
+                        var n = Math.Min(exit.Decoders.Length, st.ResultColumns);
+                        DecodeInto(exit.Probe, exit.Decoders, n, exit.Names, exitEv, row, cols, st.DurationColumn + 1, json);
+                        ret = json.End();
+                        if (st.GoidColumn >= 0 && Goid(exit.Probe, exitEv) is { } g) cols[st.GoidColumn].SetBits(row, g);
+                    }
+                }
                 table.Commit();
                 st.Events++;
-                calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.Probe.Function, st.BuildId, json.End());
+                calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.Probe.Function, st.BuildId, args, duration, ret);
                 if (++buffered > budget || table.IsFull) buffered -= await FlushLargestAsync(tables, table);
                 if (calls.IsFull)
                 {
@@ -79,6 +118,29 @@ internal static class ParquetExporter
                     ct.ThrowIfCancellationRequested();
                 }
             }
+
+            foreach (var ev in reader.Events())
+            {
+                if (exits.TryGetValue(ev.Probe, out var exit))
+                {
+                    exit.Events++;
+                    abandoned.Clear();
+                    var matched = pairer.TryExit(CallKey.Of(exit.Probe, ev), exit.Probe.EntryProbe, out var entry, abandoned)
+                        && probes.ContainsKey(entry.Probe);
+                    foreach (var a in abandoned) await EmitAsync(a, null, null);
+                    if (matched) await EmitAsync(entry, ev, exit);
+                    continue;
+                }
+                var st = probes[ev.Probe];
+                if (st.DurationColumn >= 0)
+                {
+                    if (pairer.Enter(CallKey.Of(st.Probe, ev), ev.Probe, ev, out var evicted)) await EmitAsync(evicted, null, null);
+                    continue;
+                }
+                await EmitAsync(ev, null, null);
+            }
+            foreach (var open in pairer.Drain().OrderBy(e => e.KtimeNs)) await EmitAsync(open, null, null);
+
             // The last calls row group is written in the background while the function tables write theirs.
             await calls.FlushAsync();
             foreach (var t in tables) await t.FlushAsync();
@@ -89,11 +151,23 @@ internal static class ParquetExporter
             foreach (var t in tables) await t.DisposeAsync();
         }
 
-        await MetaTables.WriteAsync(dir, header, layout, probes.ToDictionary(p => p.Key, p => p.Value.Events), reader.Losses);
+        var counts = probes.ToDictionary(p => p.Key, p => p.Value.Events);
+        foreach (var (id, e) in exits) counts[id] = e.Events;
+        await MetaTables.WriteAsync(dir, header, layout, counts, reader.Losses);
         var manifest = new ConversionManifest(ConversionManifest.CurrentVersion, Path.GetFullPath(reader.Directory), header.CaptureId,
             calls.Rows, reader.Trailer?.Reason, reader.Warnings.ToArray(),
             layout.Select(t => new TableEntry(t.View, t.Function, t.File)).ToArray());
-        return (calls.Rows, manifest);
+        // Events read: one row per entry, plus the exits that completed (or failed to complete) those rows.
+        return (calls.Rows + exits.Values.Sum(e => e.Events), manifest);
+    }
+
+    /// <summary>runtime.g.goid from an exit record's dereference (8 bytes, little-endian), or null when unreadable.</summary>
+    private static ulong? Goid(ProbeSpec exit, RawEvent ev)
+    {
+        var i = exit.GoidDeref;
+        if (i < 0 || i >= ev.Derefs.Length) return null;
+        var d = ev.Derefs[i];
+        return d.Error == 0 && d.Data.Length == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(d.Data) : null;
     }
 
     /// <summary>Writes <paramref name="table"/> if full, else the table holding the most rows; returns the rows written.</summary>
@@ -105,31 +179,39 @@ internal static class ParquetExporter
         return rows;
     }
 
-    /// <summary>Decodes every parameter of one event into its table row and the args JSON.</summary>
-    private static void DecodeInto(ProbeState st, RawEvent ev, int row, ArgsJson json)
+    /// <summary>Decodes parameters of one event into a row's columns from <paramref name="first"/> on, and into the JSON.</summary>
+    private static void DecodeInto(ProbeSpec probe, ParamDecoder[] decoders, int count, JsonEncodedText[] names, RawEvent ev, int row,
+        ParamColumn[] columns, int first, ArgsJson json)
     {
-        var decoders = st.Decoders;
-        var columns = st.Table.Columns;
-        for (var i = 0; i < decoders.Length; i++)
+        for (var i = 0; i < count; i++)
         {
             var d = decoders[i];
-            var col = columns[i];
+            var col = columns[first + i];
             switch (d.Column)
             {
                 case ColumnKind.String when d.TryString(ev, out var s):
                     col.SetString(row, s!);
-                    json.String(st.Names[i], s!);
+                    json.String(names[i], s!);
                     continue;
                 case ColumnKind.Int64 or ColumnKind.UInt64 or ColumnKind.Bool when d.TryScalar(ev, out var bits):
                     col.SetBits(row, bits);
-                    json.Scalar(st.Names[i], d.Column, bits);
+                    json.Scalar(names[i], d.Column, bits);
                     continue;
             }
             // Not captured, or a shape the fast path leaves alone: the library decides and explains.
-            var v = ValueDecoder.DecodeParam(st.Probe, d.Spec, ev);
+            var v = ValueDecoder.DecodeParam(probe, d.Spec, ev);
             col.SetDecoded(row, v.Value);
-            json.Decoded(st.Names[i], v);
+            json.Decoded(names[i], v);
         }
+    }
+
+    /// <summary>An exit probe's decoders for the results.</summary>
+    private sealed class ExitState(ProbeSpec probe)
+    {
+        public ProbeSpec Probe { get; } = probe;
+        public ParamDecoder[] Decoders { get; } = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
+        public JsonEncodedText[] Names { get; } = probe.Params.Select(p => JsonEncodedText.Encode(p.Name)).ToArray();
+        public long Events { get; set; }
     }
 
     /// <summary>Per-probe state of the convert loop, resolved once from the header.</summary>
@@ -142,7 +224,23 @@ internal static class ParquetExporter
             BuildId = ProbeText.BuildId(header, probe);
             Decoders = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
             Names = probe.Params.Select(p => JsonEncodedText.Encode(p.Name)).ToArray();
+            var cols = table.Spec.Columns;
+            DurationColumn = FindRole(cols, ColumnRole.Duration);
+            GoidColumn = FindRole(cols, ColumnRole.Goid);
+            ResultColumns = cols.Count(c => c.Role == ColumnRole.Result);
         }
+
+        private static int FindRole(IReadOnlyList<ColumnSpec> cols, ColumnRole role)
+        {
+            for (var i = 0; i < cols.Count; i++)
+                if (cols[i].Role == role) return i;
+            return -1;
+        }
+
+        /// <summary>The duration_ns column, or -1 when the function's returns were not probed; results follow it.</summary>
+        public int DurationColumn { get; }
+        public int GoidColumn { get; }
+        public int ResultColumns { get; }
 
         public ProbeSpec Probe { get; }
         public FunctionTable Table { get; }

@@ -6,8 +6,11 @@ namespace Calltape.Analyzer.Conversion;
 /// <summary>One typed per-function table: the SQL view name, its file, the probes feeding it and its parameter columns.</summary>
 internal sealed record FunctionTableSpec(string View, string Function, string File, IReadOnlyList<int> ProbeIds, IReadOnlyList<ColumnSpec> Columns);
 
-/// <summary>A parameter column: the name in SQL, its shape, and the parameter it holds (by position).</summary>
-internal sealed record ColumnSpec(string Name, ColumnKind Kind, int Param);
+/// <summary>What a column of a function table holds.</summary>
+internal enum ColumnRole : byte { Arg, Duration, Result, Goid }
+
+/// <summary>A column: the name in SQL, its shape, and the parameter (an argument, or a result of the exit probes) it holds by position.</summary>
+internal sealed record ColumnSpec(string Name, ColumnKind Kind, int Param, ColumnRole Role = ColumnRole.Arg);
 
 /// <summary>Decides table, view, file and column names for a capture's functions, free of collisions.</summary>
 /// <remarks>
@@ -28,7 +31,8 @@ internal static class TableLayout
         var tables = new List<FunctionTableSpec>();
         var views = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var files = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var group in header.Probes.GroupBy(p => p.Function, StringComparer.Ordinal))
+        // Exit probes have no table of their own: they complete their entry's rows (ReturnColumns).
+        foreach (var group in header.Probes.Where(p => p.Kind == ProbeKind.Entry).GroupBy(p => p.Function, StringComparer.Ordinal))
         {
             var shapes = new List<(string Signature, List<ProbeSpec> Probes)>();
             foreach (var p in group)
@@ -44,7 +48,8 @@ internal static class TableLayout
                 var view = Unique(baseName, views, n => $"{baseName}#{n}");
                 var stem = "fn-" + Sanitize(view);
                 var file = Unique(stem + ".parquet", files, n => $"{stem}-{n}.parquet");
-                tables.Add(new FunctionTableSpec(view, group.Key, file, probes.Select(p => p.Id).ToArray(), Columns(probes[0])));
+                var exit = header.Probes.FirstOrDefault(x => x.Kind == ProbeKind.Exit && x.EntryProbe == probes[0].Id);
+                tables.Add(new FunctionTableSpec(view, group.Key, file, probes.Select(p => p.Id).ToArray(), Columns(probes[0], exit)));
             }
         }
         return tables;
@@ -61,7 +66,7 @@ internal static class TableLayout
         return s.Length > 150 ? s[..150] : s; // leave room under NAME_MAX (255) for prefix, suffix and dedupe
     }
 
-    private static IReadOnlyList<ColumnSpec> Columns(ProbeSpec p)
+    private static IReadOnlyList<ColumnSpec> Columns(ProbeSpec p, ProbeSpec? exit)
     {
         var used = new HashSet<string>(EventColumns, StringComparer.OrdinalIgnoreCase);
         var events = new HashSet<string>(EventColumns, StringComparer.OrdinalIgnoreCase);
@@ -73,7 +78,23 @@ internal static class TableLayout
             var unique = Unique(name, used, n => $"{name}_{n}");
             cols.Add(new ColumnSpec(unique, ParamDecoder.ColumnFor(p.Params[i].Type.Kind), i));
         }
+        if (exit is not null) ReturnColumns(exit, used, cols);
         return cols;
+    }
+
+    /// <summary>duration_ns, one column per result (ret_NAME when the name is taken by an argument), and goid for Go.</summary>
+    private static void ReturnColumns(ProbeSpec exit, HashSet<string> used, List<ColumnSpec> cols)
+    {
+        cols.Add(new ColumnSpec(Unique("duration_ns", used, n => $"duration_ns_{n}"), ColumnKind.Int64, -1, ColumnRole.Duration));
+        for (var i = 0; i < exit.Params.Count; i++)
+        {
+            var name = string.IsNullOrWhiteSpace(exit.Params[i].Name) ? $"r{i}" : exit.Params[i].Name;
+            if (used.Contains(name)) name = "ret_" + name;
+            var unique = Unique(name, used, n => $"{name}_{n}");
+            cols.Add(new ColumnSpec(unique, ParamDecoder.ColumnFor(exit.Params[i].Type.Kind), i, ColumnRole.Result));
+        }
+        if (exit.GoidDeref >= 0)
+            cols.Add(new ColumnSpec(Unique("goid", used, n => $"goid_{n}"), ColumnKind.Int64, -1, ColumnRole.Goid));
     }
 
     private static string Signature(ProbeSpec p) =>

@@ -1,11 +1,12 @@
 using Calltape.Analyzer.Commands;
 using Calltape.Analyzer.Conversion;
+using Calltape.Analyzer.Inputs;
 using Calltape.Capture;
 using Calltape.Capture.Format;
 
 namespace Calltape.Analyzer.Query;
 
-/// <summary>Turns query's input (a capture or a converted directory) into a converted directory, converting on demand.</summary>
+/// <summary>Turns query's input (a capture, a bundle or a converted directory) into a converted directory, converting on demand.</summary>
 /// <remarks>
 /// A capture's conversion is cached beside it (CAPTURE.parquet) and reused while its calltape.json (written last, so
 /// present only when complete) is newer than the capture's manifest and every chunk and comes from this converter
@@ -24,9 +25,11 @@ internal static class ParquetSource
         if (Directory.Exists(input) && !IsCapture(input))
             throw new CalltapeException($"{input}: neither a capture nor a directory made by calltape convert", ExitCodes.CorruptCapture);
 
-        var cache = ConvertCommand.DefaultOutput(input);
-        if (IsFresh(input, cache, out var cached)) return (cache, cached!);
-        var result = await ConvertCommand.ConvertAsync(input, cache, binaries, error, ParquetFiles.DefaultRowGroupRows, ct);
+        // A bundle is read from its extraction, whose capture.parquet/ came with it and is reused while fresh.
+        var capture = CaptureInput.Open(input, binaries);
+        var cache = ConvertCommand.DefaultOutput(capture.CaptureDir);
+        if (IsFresh(capture.CaptureDir, cache, out var cached)) return (cache, cached!);
+        var result = await ConvertCommand.ConvertAsync(capture.CaptureDir, cache, capture.Binaries, error, ParquetFiles.DefaultRowGroupRows, ct);
         error.WriteLine(ConvertCommand.Summary(result));
         return (cache, ConversionManifest.TryRead(cache)
             ?? throw new InvalidOperationException($"conversion of {input} left no {ConversionManifest.FileName}"));
