@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Per-call cost of Calltape against bpftrace on one Go target, in one run, on this machine.
 #
-#   bench/run.sh [--calls N] [--runs R] [--max-calls N] [--no-build] [--no-calltape]
+#   bench/run.sh [--calls N] [--runs R] [--max-calls N] [--no-build] [--no-calltape] [--returns]
 #
 # Modes, each run R times (default 5), interleaved round by round so drift (thermal, other load) hits all alike:
 #   untraced            the target alone
 #   bpftrace-floor      uprobe:BIN:main.record {}                 (the cost of any uprobe: the floor)
 #   bpftrace-count      uprobe:BIN:main.record { @c = count(); }  (the cheapest useful probe)
 #   calltape            calltape-record -p main.record -- BIN ... (captures both int64 arguments)
+# and with --returns also:
+#   calltape-returns    calltape-record --returns ...  (arguments, the int64 result, g, goid and the duration)
+# bpftrace 0.17 (Debian) cannot probe a RET (no uprobe offsets: "compiled without (k|u)probe offset support"), so
+# the exit probe's cost is reported as calltape-returns minus calltape, next to the floor of the entry probe.
 # then one max-rate calltape run with more calls, to check that nothing is lost at full speed.
 # Cost is the median ns/call timed inside the target's loop (start-up and attach excluded); "marginal" is that
 # minus the untraced median. Results go to bench/results/STAMP/ (gitignored) and bench/results/latest.
@@ -19,6 +23,7 @@ RUNS=5
 MAX_CALLS=5000000
 BUILD=1
 CALLTAPE=1
+RETURNS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --calls) CALLS=$2; shift 2 ;;
@@ -26,7 +31,8 @@ while [ $# -gt 0 ]; do
     --max-calls) MAX_CALLS=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-calltape) CALLTAPE=0; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --returns) RETURNS=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -105,9 +111,10 @@ run_bpftrace() { # calls, probe body
 CAPTURE_EVENTS_SQL=${CAPTURE_EVENTS_SQL:-'SELECT count(*) AS n FROM calls'}
 CAPTURE_DROPS_SQL=${CAPTURE_DROPS_SQL:-'SELECT coalesce(sum(drops), 0) AS n FROM loss'}
 csv_value() { tail -n 1 | tr -d '\r'; } # --format csv: a header line, then the one value
-run_calltape() { # calls, capture dir
-  local n=$1 dir=$2
-  timeout 300 "$REC" -o "$dir" -p "$FN" --quiet -- "$BIN" -n "$n" >"$WORK/t.out" 2>"$WORK/rec.err" \
+run_calltape() { # calls, capture dir, [recorder flags]
+  local n=$1 dir=$2 flags=${3:-}
+  # shellcheck disable=SC2086 # flags is a word list on purpose
+  timeout 300 "$REC" -o "$dir" -p "$FN" --quiet $flags -- "$BIN" -n "$n" >"$WORK/t.out" 2>"$WORK/rec.err" \
     || { cat "$WORK/rec.err" >&2; log "calltape-record failed"; exit 1; }
   ns_per_call "$WORK/t.out"
 }
@@ -124,6 +131,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2)
 # --- measure -----------------------------------------------------------------------------------------------------
 MODES=(untraced bpftrace-floor bpftrace-count)
 [ "$CALLTAPE" -eq 1 ] && MODES+=(calltape)
+[ "$RETURNS" -eq 1 ] && [ "$CALLTAPE" -eq 1 ] && MODES+=(calltape-returns)
 declare -A SAMPLES
 RAW="$OUT/raw.tsv"
 printf 'round\tmode\tcalls\tns_per_call\tcapture_bytes\tevents\tdrops\n' >"$RAW"
@@ -138,6 +146,11 @@ for r in $(seq "$RUNS"); do
       calltape)
         v=$(run_calltape "$CALLS" "$WORK/cap-$r")
         stats=$(capture_stats "$WORK/cap-$r")
+        rm -rf "$WORK/cap-$r" ;;
+      calltape-returns)
+        v=$(run_calltape "$CALLS" "$WORK/cap-$r" --returns)
+        # Events here are calls paired with their return: each must be.
+        stats=$(CAPTURE_EVENTS_SQL='SELECT count(duration_ns) AS n FROM calls' capture_stats "$WORK/cap-$r")
         rm -rf "$WORK/cap-$r" ;;
     esac
     SAMPLES[$m]+="$v "
@@ -173,6 +186,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b<=0) print "n/a"; else printf "%.
     bpftrace-floor) echo "bpftrace {} (floor)" ;;
     bpftrace-count) echo "bpftrace { @c = count(); }" ;;
     calltape) echo "calltape-record (2 int64 args)" ;;
+    calltape-returns) echo "calltape-record --returns" ;;
   esac; }
   for m in "${MODES[@]}"; do
     printf '%-36s %14s %16s   %s\n' "$(label "$m")" "${MED[$m]}" "$([ "$m" = untraced ] && echo - || echo "${MARG[$m]}")" "${SAMPLES[$m]}"
@@ -187,6 +201,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b<=0) print "n/a"; else printf "%.
       END {
         printf "capture: %s bytes/event (mean over %d runs); runs with events != calls: %d; runs with drops: %d\n",
           ok ? sprintf("%.1f", bpe/ok) : "?", runs, bad, dr }' "$RAW"
+    if [ "$RETURNS" -eq 1 ]; then
+      echo "calltape --returns marginal / floor marginal: $(ratio "${MARG[calltape-returns]}" "${MARG[bpftrace-floor]}")"
+      echo "exit probe (a uprobe on the RET) adds: $(awk -v a="${MARG[calltape-returns]}" -v b="${MARG[calltape]}" 'BEGIN {printf "%.1f", a-b}') ns/call"
+      awk -F'\t' -v n="$CALLS" '$2=="calltape-returns" {
+          runs++; if ($6 ~ /^[0-9]+$/ && $6 > 0) { bpc += $5/$6; ok++ } if ($6 != n) bad++ }
+        END { printf "capture --returns: %s bytes/call (entry + exit); runs with paired calls != calls: %d of %d\n",
+          ok ? sprintf("%.1f", bpc/ok) : "?", bad, runs }' "$RAW"
+    fi
     echo "max-rate: $MAX_CALLS calls at $MAX_NS ns/call -> $MAX_EVENTS events, $MAX_DROPS dropped," \
       "$(ratio "$MAX_BYTES" "$MAX_EVENTS") bytes/event; zero-loss: $ZERO"
   fi
