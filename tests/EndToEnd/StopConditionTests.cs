@@ -21,6 +21,20 @@ public class StopConditionTests
     }
 
     [Fact]
+    public void SigintStopsARecorderStartedAsABackgroundJob()
+    {
+        // A non-interactive shell starts background jobs with SIGINT ignored; scripts still stop recorders with kill -INT.
+        var dir = Path.Combine(Repo.NewTempDir("bgint"), "cap.ctape");
+        var err = dir + ".err";
+        var script = $"{Tools.Recorder} -q -o {dir} -p main.record --exe {Fixtures.BuildGo("args")} 2>{err} & p=$!; " +
+            $"for i in $(seq 300); do grep -q attached {err} 2>/dev/null && break; sleep 0.1; done; " +
+            "kill -INT $p; wait $p; echo rc=$?";
+        var r = Tools.Run("bash", ["-c", script], TimeSpan.FromSeconds(60));
+        Assert.Contains("rc=0", r.Stdout);
+        Assert.Contains("stopped (interrupted (SIGINT))", File.ReadAllText(err));
+    }
+
+    [Fact]
     public void MaxEventsEndsTheRecordingWithAtLeastThatMany()
     {
         var bin = Fixtures.BuildGo("args");

@@ -27,6 +27,12 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int close(int fd);
 
+    public const int SigInt = 2;
+
+    /// <summary>signal(2); only ever called with SIG_DFL (0).</summary>
+    [LibraryImport("libc", EntryPoint = "signal")]
+    public static partial nint signal(int sig, nint handler);
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int kill(int pid, int sig);
 

@@ -50,6 +50,9 @@ internal sealed class Recording
         {
             target.Prepare();
             links = AttachedProbes.Attach(bpf, probes, paths, target.AttachPid);
+            // A shell starts background jobs with SIGINT ignored, and .NET then leaves it ignored. Like perf record,
+            // the recorder owns its stop signals whatever it inherited, so `kill -INT` always stops it cleanly.
+            Libc.signal(Libc.SigInt, 0);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             Console.Error.WriteLine($"recording: attached {links.Count} probes in {links.Elapsed.TotalSeconds:0.000} s ({links.Mode}) to {target.BinaryPath} ({target.Describe()})");
