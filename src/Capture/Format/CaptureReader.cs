@@ -95,6 +95,13 @@ public sealed class CaptureReader
         {
             RawEvent? ev;
             int consumed;
+            if (FastEventParser.TryRead(mem.Span[pos..], _probesById, threads, ref ktime, out ev, out consumed))
+            {
+                pos += consumed;
+                count++;
+                yield return ev!;
+                continue;
+            }
             try
             {
                 ev = ReadItem(mem[pos..], threads, ref ktime, out consumed);
