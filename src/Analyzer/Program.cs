@@ -22,6 +22,10 @@ public static class Program
             ConvertCommand.Create(output, error),
             QueryCommand.Create(output, error),
             BundleCommand.Create(output, error),
+            ReplayCommand.Create(output, error),
+            ReportCommand.Create(output, error),
+            ExportCommand.Create(output, error),
+            DiffCommand.Create(output, error),
         };
         var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parsed.Errors.Count > 0)

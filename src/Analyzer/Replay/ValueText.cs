@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Calltape.Capture.Decoding;
+using Calltape.Capture.Model;
+
+namespace Calltape.Analyzer.Replay;
+
+/// <summary>Arguments, results and durations as replay and report print them.</summary>
+internal static class ValueText
+{
+    /// <summary>name=value, ... of every parameter of the probe (arguments of an entry, results of an exit).</summary>
+    public static string Params(ProbeSpec probe, RawEvent ev, bool names = true)
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < probe.Params.Count; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            if (names) sb.Append(probe.Params[i].Name).Append('=');
+            sb.Append(Value(ValueDecoder.DecodeParam(probe, probe.Params[i], ev)));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A value: numbers and booleans as Go and C print them, strings quoted (JSON escapes), else &lt;reason&gt;.</summary>
+    public static string Value(DecodedValue v) => v.Value switch
+    {
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        ulong u => u.ToString(CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        string s => Quote(s),
+        _ => v.Partial is not null ? $"{Quote(v.Partial)}...<{v.NotCaptured}>" : $"<{v.NotCaptured ?? "unknown"}>",
+    };
+
+    // Only what JSON must escape: non-ASCII text stays readable.
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string Quote(string s) => JsonSerializer.Serialize(s, Relaxed);
+
+    /// <summary>A duration the way uftrace prints one: three decimals in the largest unit that keeps it above 1.</summary>
+    public static string Duration(long ns) => ns switch
+    {
+        < 1_000_000 => (ns / 1e3).ToString("F3", CultureInfo.InvariantCulture) + " us",
+        < 1_000_000_000 => (ns / 1e6).ToString("F3", CultureInfo.InvariantCulture) + " ms",
+        _ => (ns / 1e9).ToString("F3", CultureInfo.InvariantCulture) + "  s",
+    };
+}
