@@ -145,7 +145,8 @@ public class BundleTests
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
         var flipped = Path.Combine(dir, "flipped.ctape");
         var copy = (byte[])bytes.Clone();
-        copy[bytes.Length / 3] ^= 0x55;
+        // Damage a stretch, not one byte: a single byte can land on a local-header field no reader checks (the flags).
+        for (var i = bytes.Length / 3; i < bytes.Length / 2; i += 50) copy[i] ^= 0x55;
         File.WriteAllBytes(flipped, copy);
         var foreign = Path.Combine(dir, "foreign.zip");
         using (var z = ZipFile.Open(foreign, ZipArchiveMode.Create))
