@@ -113,16 +113,7 @@ internal static class FleetPartition
         cmd.ExecuteNonQuery();
     }
 
-    private static DuckDBConnection Open()
-    {
-        var conn = new DuckDBConnection("DataSource=:memory:");
-        conn.Open();
-        using var cmd = conn.CreateCommand();
-        // Only the built-in parquet reader and writer: never download an extension.
-        cmd.CommandText = "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false";
-        cmd.ExecuteNonQuery();
-        return conn;
-    }
+    private static DuckDBConnection Open() => Query.OfflineDuckDb.Open();
 
     private static string Literal(string s) => "'" + s.Replace("'", "''") + "'";
 }

@@ -30,12 +30,9 @@ internal sealed class CallSource : IDisposable
 
     public static CallSource Open(string parquetDir, ConversionManifest manifest, string spillDir)
     {
-        var conn = new DuckDBConnection("DataSource=:memory:");
+        var conn = OfflineDuckDb.Open();
         try
         {
-            conn.Open();
-            Execute(conn, "SET autoinstall_known_extensions = false");
-            Execute(conn, "SET autoload_known_extensions = false");
             // Bounded memory: peak RSS stays near this plus the .NET runtime (bench/export.sh: 9 M calls, 0.7 GB).
             // 256 MB was measured too small for the goid join and the per-track sort of 9 M calls (out of memory).
             Execute(conn, "SET memory_limit = '512MB'");

@@ -22,13 +22,9 @@ internal sealed class QueryEngine : IDisposable
 
     public static QueryEngine Open(string parquetDir, ConversionManifest manifest)
     {
-        var conn = new DuckDBConnection("DataSource=:memory:");
+        var conn = OfflineDuckDb.Open();
         try
         {
-            conn.Open();
-            Execute(conn, "SET autoinstall_known_extensions = false");
-            Execute(conn, "SET autoload_known_extensions = false");
-            Execute(conn, "SET allow_community_extensions = false");
             foreach (var fixedView in TableLayout.FixedViews)
                 Execute(conn, $"CREATE VIEW {Ident(fixedView)} AS SELECT * FROM read_parquet({Literal(Path.Combine(parquetDir, fixedView + ".parquet"))})");
             Execute(conn, $"CREATE SCHEMA {FunctionSchema}");

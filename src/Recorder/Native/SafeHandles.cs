@@ -2,16 +2,21 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Calltape.Recorder.Native;
 
-/// <summary>Owns a struct bpf_object*; closing it unloads the programs and maps.</summary>
-internal sealed class BpfObjectHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
+/// <summary>A SafeHandle over a pointer that libbpf returned and that one libbpf call frees.</summary>
+internal abstract class LibBpfHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
 {
-    public static BpfObjectHandle FromPointer(nint p)
+    /// <summary>Takes ownership of a pointer already checked by LibBpf.CheckPtr.</summary>
+    public static T Wrap<T>(nint p) where T : LibBpfHandle, new()
     {
-        var h = new BpfObjectHandle();
+        var h = new T();
         h.SetHandle(p);
         return h;
     }
+}
 
+/// <summary>Owns a struct bpf_object*; closing it unloads the programs and maps.</summary>
+internal sealed class BpfObjectHandle : LibBpfHandle
+{
     protected override bool ReleaseHandle()
     {
         LibBpf.bpf_object__close(handle);
@@ -20,15 +25,8 @@ internal sealed class BpfObjectHandle() : SafeHandleZeroOrMinusOneIsInvalid(owns
 }
 
 /// <summary>Owns a struct bpf_link*; destroying it detaches the uprobe.</summary>
-internal sealed class BpfLinkHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
+internal sealed class BpfLinkHandle : LibBpfHandle
 {
-    public static BpfLinkHandle FromPointer(nint p)
-    {
-        var h = new BpfLinkHandle();
-        h.SetHandle(p);
-        return h;
-    }
-
     protected override bool ReleaseHandle() => LibBpf.bpf_link__destroy(handle) == 0;
 }
 
@@ -47,15 +45,8 @@ internal sealed class BpfLinkFdHandle() : SafeHandleMinusOneIsInvalid(ownsHandle
 }
 
 /// <summary>Owns a struct ring_buffer* (the consumer side of a BPF ring buffer map).</summary>
-internal sealed class RingBufferHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
+internal sealed class RingBufferHandle : LibBpfHandle
 {
-    public static RingBufferHandle FromPointer(nint p)
-    {
-        var h = new RingBufferHandle();
-        h.SetHandle(p);
-        return h;
-    }
-
     protected override bool ReleaseHandle()
     {
         LibBpf.ring_buffer__free(handle);

@@ -47,7 +47,7 @@ internal sealed unsafe partial class BpfProgram : IDisposable
         // bpf_object__open_mem parses the buffer in place, so it lives in native memory until Dispose.
         var mem = (nint)NativeMemory.Alloc((nuint)stream.Length);
         stream.ReadExactly(new Span<byte>((void*)mem, (int)stream.Length));
-        var obj = BpfObjectHandle.FromPointer(LibBpf.CheckPtr(LibBpf.bpf_object__open_mem(mem, (nuint)stream.Length, 0), "opening the BPF object"));
+        var obj = LibBpfHandle.Wrap<BpfObjectHandle>(LibBpf.CheckPtr(LibBpf.bpf_object__open_mem(mem, (nuint)stream.Length, 0), "opening the BPF object"));
         try
         {
             var events = LibBpf.CheckPtr(LibBpf.bpf_object__find_map_by_name(obj, "events"), "finding map events");
@@ -84,7 +84,7 @@ internal sealed unsafe partial class BpfProgram : IDisposable
     {
         var opts = new BpfUprobeOpts { Sz = (nuint)sizeof(BpfUprobeOpts), BpfCookie = CookieOf(id, plan), Retprobe = retprobe ? (byte)1 : (byte)0 };
         var link = LibBpf.bpf_program__attach_uprobe_opts(_program, pid, binaryPath, (nuint)fileOffset, opts);
-        return BpfLinkHandle.FromPointer(LibBpf.CheckPtr(link, $"attaching a uprobe to {binaryPath}+0x{fileOffset:x}"));
+        return LibBpfHandle.Wrap<BpfLinkHandle>(LibBpf.CheckPtr(link, $"attaching a uprobe to {binaryPath}+0x{fileOffset:x}"));
     }
 
     /// <summary>Reads the per-CPU hit and drop counters of probes 0..count-1.</summary>

@@ -37,7 +37,7 @@ internal sealed unsafe class EventSink : IDisposable
             _zero[p.Id] = zeroedStack?.GetValueOrDefault(p.Id);
         }
         _self = GCHandle.Alloc(this);
-        _ring = RingBufferHandle.FromPointer(LibBpf.CheckPtr(
+        _ring = LibBpfHandle.Wrap<RingBufferHandle>(LibBpf.CheckPtr(
             LibBpf.ring_buffer__new(eventsFd, &OnSample, GCHandle.ToIntPtr(_self), 0), "opening the ring buffer"));
     }
 
