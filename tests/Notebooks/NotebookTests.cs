@@ -56,6 +56,30 @@ public sealed class NotebookTests(ITestOutputHelper output)
         Assert.True(new FileInfo(png).Length > 1000, $"{png} is too small to be a rendered chart");
     }
 
+    // A capture with durations (--returns): the top-by-time table and the chosen function's latency histogram.
+    [Fact]
+    public async Task IncidentTriage_ShowsTimeAndLatencyOfARecordingWithReturns()
+    {
+        var capture = Path.Combine(Repo.NewTempDir("nb-returns"), "returns.ctape");
+        var n = 30 + Random.Shared.Next(20);
+        var rec = Tools.Run(Tools.Recorder, ["-o", capture, "-p", "main.add", "-p", "main.divmod", "-p", "main.fib", "--returns", "-q",
+            "--", Fixtures.BuildGo("returns"), "-n", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(rec.ExitCode == 0, rec.ToString());
+        var outDir = Repo.NewTempDir("nb-out");
+
+        var runs = await RunWithEnvAsync(("CALLTAPE_CAPTURE", capture), ("CALLTAPE_BIN", Tools.Analyzer),
+            ("CALLTAPE_FUNCTION", "main.add"), ("CALLTAPE_ARG", "a"), ("CALLTAPE_OUT", outDir));
+
+        var text = string.Join("\n", runs.SelectMany(r => r.Outputs));
+        Assert.Contains("top functions by time", text);
+        Assert.Contains("total_ns", text);
+        Assert.DoesNotContain("no call has a duration", text);
+        var latency = Path.Combine(outDir, "latency-main.add.png");
+        Assert.True(File.Exists(latency), $"no {latency}");
+        Assert.True(new FileInfo(latency).Length > 1000, $"{latency} is too small to be a rendered chart");
+        Assert.True(File.Exists(Path.Combine(outDir, "timeline.png")), "no timeline.png");
+    }
+
     private void AssertReport(IReadOnlyList<CellRun> runs, string outDir)
     {
         var text = string.Join("\n", runs.SelectMany(r => r.Outputs));
