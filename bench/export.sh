@@ -3,7 +3,7 @@
 #
 #   bench/export.sh [--calls N]      (default 9,000,000 calls = 18 M entry and exit records)
 #
-# The capture comes from bench/synth-returns (nested Go calls over 8 goroutines). It is converted once first, so each
+# The capture comes from bench/synth --nested (nested Go calls over 8 goroutines). It is converted once first, so each
 # export below measures only the export; peak RSS is GNU time's "Maximum resident set size". Results go to
 # bench/results/export-STAMP.txt.
 set -euo pipefail
@@ -19,7 +19,8 @@ done
 command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (/usr/bin/time)" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build "$ROOT/src/Analyzer" -c Release -nologo -v quiet
-dotnet build "$ROOT/bench/synth-returns" -c Release -nologo -v quiet -o "$ROOT/bench/synth-returns/out" >/dev/null
+dotnet build "$ROOT/bench/synth/Synth.csproj" -c Release -nologo -v quiet >/dev/null
+SYNTH=$(ls "$ROOT"/bench/synth/bin/Release/net10.0/*/calltape-synth | head -1)
 CT="$ROOT/src/Analyzer/bin/Release/net10.0/linux-x64/calltape"
 WORK=$(mktemp -d /var/tmp/calltape-export-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -33,7 +34,7 @@ measure() { # LABEL CMD...: prints label, wall seconds, peak RSS MiB
   printf '%-28s %8.2f s  peak RSS %7.1f MiB   %s\n' "$label" "$secs" "$(echo "$kib/1024" | bc -l)" "$(tail -n1 "$WORK/stdout")" | tee -a "$OUT"
 }
 
-"$ROOT/bench/synth-returns/out/calltape-synth-returns" "$WORK/a.ctape" "$CALLS" | tee -a "$OUT"
+"$SYNTH" "$WORK/a.ctape" "$CALLS" --nested | tee -a "$OUT"
 echo "capture: $(du -sh "$WORK/a.ctape" | cut -f1)" | tee -a "$OUT"
 measure "convert" "$CT" convert "$WORK/a.ctape"
 measure "export --perfetto" "$CT" export "$WORK/a.ctape" --perfetto "$WORK/trace.json"

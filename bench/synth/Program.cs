@@ -3,14 +3,14 @@ using System.Text;
 using Calltape.Capture.Format;
 using Calltape.Capture.Model;
 
-// calltape-synth DIR CALLS [--host NAME] [--start-unix-s S] [--returns]
+// calltape-synth DIR CALLS [--host NAME] [--start-unix-s S] [--returns] | --nested (see NestedCapture.cs)
 // Writes a capture of CALLS calls with the real CaptureWriter: half main.computeE(iterations int64), half
 // main.lookup(id int64, name string, ok bool), over 8 threads, 50 ns apart. The shape mirrors the unit tests'
 // synthetic capture so the bench measures the same code paths they check. --returns adds an exit record per call
 // (as calltape-record --returns does for Go: the result in RAX, paired by the g pointer in R14), 2 events a call.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: calltape-synth DIR CALLS [--host NAME] [--start-unix-s S] [--returns]");
+    Console.Error.WriteLine("usage: calltape-synth DIR CALLS [--host NAME] [--start-unix-s S] [--returns] | --nested");
     return 2;
 }
 var dir = args[0];
@@ -18,6 +18,7 @@ var calls = long.Parse(args[1], CultureInfo.InvariantCulture);
 var host = "bench-host";
 var startUnixS = 1_764_000_000L;
 var returns = false;
+if (args.Skip(2).Contains("--nested")) return NestedCapture.Write(dir, calls);
 for (var i = 2; i < args.Length; i += 2)
 {
     if (args[i] == "--returns")
