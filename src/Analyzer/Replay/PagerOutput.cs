@@ -18,7 +18,16 @@ internal sealed class PagerOutput : StreamWriter
     private PagerOutput(Stream s) : base(s, new System.Text.UTF8Encoding(false), 1 << 16) => NewLine = "\n";
 
     /// <summary>A writer on file descriptor 1.</summary>
-    public static PagerOutput OpenStdout() => new(new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1));
+    /// <remarks>On a regular file (`> out.txt`) FileStream writes with pwrite at its own position and never moves the
+    /// shared file offset, so whatever the shell writes next to the same file would overwrite the replay. A file cannot
+    /// raise EPIPE, so there the console stream (plain write(2)) is used; pipes and terminals keep the FileStream.</remarks>
+    public static PagerOutput OpenStdout()
+    {
+        var fd = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
+        if (!fd.CanSeek) return new(fd);
+        fd.Dispose();
+        return new(Console.OpenStandardOutput());
+    }
 
     public override void WriteLine(string? value)
     {
