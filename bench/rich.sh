@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# The rich probe, attach time and recorder memory, in one run, on this machine (issue 3's performance targets).
+#
+#   bench/rich.sh [--calls N] [--runs R] [--probes P]
+#
+# 1. Per-call cost of a rich probe: bench/rich/rich.c calls rich(user, city, sku, note) -> long in a hot loop.
+#    Modes, run R times (default 5) interleaved round by round, median reported:
+#      untraced         the target alone
+#      bpftrace-floor   uprobe:BIN:rich {} + uretprobe:BIN:rich {}   (the same two probe points, doing nothing)
+#      calltape         calltape-record -p rich --returns   (four NUL-terminated strings followed, the result,
+#                       the duration)
+#    ratio = calltape marginal / floor marginal, marginal = mode minus untraced (the issue's target: <= 1.25x).
+#    Every calltape run is checked end to end: one paired call per loop iteration, the strings decoded, no drops.
+# 2. Attach time: P generated C functions (default 1000) attached with one glob; the recorder's own
+#    "attached N probes in S s" figure, median over R runs (target: under 1 s).
+# 3. Recorder memory: peak RSS (/usr/bin/time, max of the recorder and its target) during the largest run, with
+#    the ring size it had (target: under 64 MB plus the ring).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CALLS=1000000
+RUNS=5
+PROBES=1000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --calls) CALLS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --probes) PROBES=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench: run as root" >&2; exit 1; }
+
+REC=${CALLTAPE_RECORD:-$ROOT/out/aot/calltape-record}
+ANA=${CALLTAPE_BIN:-$(ls "$ROOT"/src/Analyzer/bin/Release/net10.0/*/calltape 2>/dev/null | head -1)}
+for x in "$REC" "$ANA"; do
+  [ -x "$x" ] || { echo "bench: $x missing: run ./scripts/test.sh (it builds and publishes both) first" >&2; exit 1; }
+done
+STAMP=$(date +%Y%m%d-%H%M%S)
+OUT="$ROOT/bench/results/rich-$STAMP"
+WORK=$(mktemp -d /tmp/calltape-rich.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$OUT"
+log() { echo "bench: $*" >&2; }
+
+BIN="$WORK/rich"
+gcc -O2 -g -fno-omit-frame-pointer -o "$BIN" "$ROOT/bench/rich/rich.c"
+FIRST_INSN=$(objdump -d --no-show-raw-insn "$BIN" | awk '/<rich>:/ {getline; $1=""; sub(/^ +/, ""); print; exit}')
+
+ns_per_call() { sed -n 's/^BENCH .* ns_per_call=\([0-9.]*\) .*/\1/p' "$1" | tail -1; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b<=0) print "n/a"; else printf "%.2f", a/b}'; }
+
+run_untraced() { "$BIN" -n "$1" >"$WORK/t.out"; ns_per_call "$WORK/t.out"; }
+
+run_bpftrace() { # calls
+  local n=$1 pid
+  env --default-signal=INT bpftrace -e "uprobe:$BIN:rich {} uretprobe:$BIN:rich {}" >"$WORK/bt.out" 2>&1 &
+  pid=$!
+  trap 'kill -INT "$pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 300); do
+    grep -q '^Attaching' "$WORK/bt.out" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$WORK/bt.out" >&2; log "bpftrace exited before attaching"; exit 1; }
+    sleep 0.1
+  done
+  sleep 1 # bpftrace 0.17 prints "Attaching" before it attaches
+  "$BIN" -n "$n" >"$WORK/t.out"
+  kill -INT "$pid"
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  trap - EXIT
+  ns_per_call "$WORK/t.out"
+}
+
+csv_value() { tail -n 1 | tr -d '\r'; }
+run_calltape() { # calls, capture dir -> ns/call; leaves the peak RSS in $WORK/rss.kb
+  local n=$1 dir=$2
+  /usr/bin/time -f '%M' -o "$WORK/rss.kb" timeout 300 "$REC" -o "$dir" -p rich --returns --quiet -- "$BIN" -n "$n" \
+    >"$WORK/t.out" 2>"$WORK/rec.err" || { cat "$WORK/rec.err" >&2; log "calltape-record failed"; exit 1; }
+  ns_per_call "$WORK/t.out"
+}
+check_capture() { # capture dir, calls -> "bytes paired_calls decoded_ok drops"
+  local dir=$1 n=$2 bytes paired ok drops
+  bytes=$(du -sb "$dir" | cut -f1)
+  paired=$("$ANA" query "$dir" 'SELECT count(duration_ns) FROM calls' --format csv | csv_value)
+  # The sku argument is "SKU-%06d" of the loop index: every call must carry it whole.
+  ok=$("$ANA" query "$dir" "SELECT count(*) FROM calls WHERE json_extract_string(args, '\$.sku') LIKE 'SKU-______'" --format csv | csv_value)
+  drops=$("$ANA" query "$dir" 'SELECT coalesce(sum(drops), 0) FROM loss' --format csv | csv_value)
+  echo "$bytes $paired $ok $drops"
+}
+
+MODES=(untraced bpftrace-floor calltape)
+declare -A SAMPLES
+RAW="$OUT/raw.tsv"
+printf 'round\tmode\tns_per_call\tcapture_bytes\tpaired\tdecoded\tdrops\trss_kb\n' >"$RAW"
+log "rich probe: $RUNS rounds x ${#MODES[@]} modes, $CALLS calls each"
+for r in $(seq "$RUNS"); do
+  for m in "${MODES[@]}"; do
+    stats="- - - - -"
+    case $m in
+      untraced) v=$(run_untraced "$CALLS") ;;
+      bpftrace-floor) v=$(run_bpftrace "$CALLS") ;;
+      calltape)
+        v=$(run_calltape "$CALLS" "$WORK/cap")
+        stats="$(check_capture "$WORK/cap" "$CALLS") $(cat "$WORK/rss.kb")"
+        rm -rf "$WORK/cap" ;;
+    esac
+    SAMPLES[$m]+="$v "
+    printf '%s\t%s\t%s\t%s\n' "$r" "$m" "$v" "$(tr ' ' '\t' <<<"$stats")" >>"$RAW"
+    log "round $r/$RUNS $m: $v ns/call"
+  done
+done
+
+# --- attach time ---------------------------------------------------------------------------------------------------
+MANY="$WORK/many"
+{
+  echo '#include <stdio.h>'
+  echo '#include <unistd.h>'
+  for i in $(seq -f '%04g' 0 $((PROBES - 1))); do echo "__attribute__((noinline)) long bm_$i(long x) { return x + $((10#$i)); }"; done
+  echo 'int main(void) { long s = 0;'
+  for i in $(seq -f '%04g' 0 $((PROBES - 1))); do echo "s += bm_$i(s);"; done
+  echo 'printf("%ld\n", s); return 0; }'
+} >"$MANY.c"
+gcc -O0 -g -o "$MANY" "$MANY.c"
+ATTACH=""
+for r in $(seq "$RUNS"); do
+  timeout 120 "$REC" -o "$WORK/many-cap" -p 'bm_*' -- "$MANY" >/dev/null 2>"$WORK/many.err" \
+    || { cat "$WORK/many.err" >&2; log "attach run failed"; exit 1; }
+  a=$(sed -n 's/^recording: attached \([0-9]*\) probes in \([0-9.]*\) s.*/\1 \2/p' "$WORK/many.err")
+  [ "${a%% *}" = "$PROBES" ] || { cat "$WORK/many.err" >&2; log "expected $PROBES probes, got ${a%% *}"; exit 1; }
+  ATTACH+="${a#* } "
+  calls=$("$ANA" query "$WORK/many-cap" 'SELECT count(*) FROM calls' --format csv | csv_value)
+  [ "$calls" = "$PROBES" ] || log "WARNING: $calls calls recorded for $PROBES functions called once each"
+  rm -rf "$WORK/many-cap"
+  log "attach run $r/$RUNS: ${a#* } s"
+done
+
+# --- report --------------------------------------------------------------------------------------------------------
+declare -A MED MARG
+for m in "${MODES[@]}"; do MED[$m]=$(tr ' ' '\n' <<<"${SAMPLES[$m]}" | grep . | median); done
+for m in "${MODES[@]}"; do MARG[$m]=$(awk -v a="${MED[$m]}" -v b="${MED[untraced]}" 'BEGIN {printf "%.1f", a-b}'); done
+RING=$("$REC" --help 2>&1 | sed -n 's/.*--ring-size.*\[default: \([^]]*\)\].*/\1/p' | head -1)
+{
+  echo "Calltape rich-probe benchmark $STAMP"
+  echo "host: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(gcc --version | head -1); $(bpftrace --version)"
+  echo "target: rich(const char *user, const char *city, const char *sku, const char *note) -> long, gcc -O2 -fno-omit-frame-pointer;"
+  echo "        probed instruction: $FIRST_INSN"
+  echo "        $CALLS calls per run, median of $RUNS runs"
+  echo
+  printf '%-44s %12s %14s   %s\n' mode "ns/call" "marginal ns" "runs (ns/call)"
+  for m in "${MODES[@]}"; do
+    case $m in
+      untraced) l="untraced" ;;
+      bpftrace-floor) l="bpftrace uprobe {} + uretprobe {} (floor)" ;;
+      calltape) l="calltape-record -p rich --returns" ;;
+    esac
+    printf '%-44s %12s %14s   %s\n' "$l" "${MED[$m]}" "$([ "$m" = untraced ] && echo - || echo "${MARG[$m]}")" "${SAMPLES[$m]}"
+  done
+  echo
+  echo "rich probe: calltape marginal / floor marginal = $(ratio "${MARG[calltape]}" "${MARG[bpftrace-floor]}") (target <= 1.25)"
+  awk -F'\t' -v n="$CALLS" '$2=="calltape" {
+      runs++; bpc += $4/n; if ($5 != n) unpaired++; if ($6 != n) bad++; if ($7 != "0") dr++; if ($8 > rss) rss = $8 }
+    END { printf "capture: %.1f bytes/call (entry + exit); runs with paired calls != calls: %d, with undecoded sku: %d, with drops: %d (of %d)\n", bpc/runs, unpaired, bad, dr, runs
+          printf "recorder peak RSS: %.1f MB (max over runs, incl. the ring mapping)\n", rss/1024 }' "$RAW"
+  echo "ring size (recorder default): ${RING:-see --help}"
+  echo "attach: $PROBES probes, median $(tr ' ' '\n' <<<"$ATTACH" | grep . | median) s over $RUNS runs (runs: $ATTACH) (target < 1 s)"
+  echo
+  echo "raw samples: $RAW"
+} | tee "$OUT/summary.txt"
