@@ -188,8 +188,9 @@ public static class SignatureParser
         if (t.StartsWith("func(", StringComparison.Ordinal)) return new TypeDesc(t, TypeKind.Func, 8);
         if (t.StartsWith("interface{", StringComparison.Ordinal) || t.StartsWith("interface {", StringComparison.Ordinal))
             return new TypeDesc("interface {}", TypeKind.Interface, 16); // non-empty interfaces have the same two words
-        if (t.Split('.').All(IsIdentifier) && !t.StartsWith('.') && !t.EndsWith('.'))
-            // A named type (main.Order): only its name is known, so it can stand behind a pointer but not by value.
+        if (t.Contains('.') && t.Split('.').All(IsIdentifier))
+            // A named type, qualified as DWARF names it (main.Order): only its name is known, so it can stand behind
+            // a pointer but not by value. An unqualified unknown name is a typo of a predeclared type.
             return new TypeDesc(t, TypeKind.Unknown, 0);
         throw Bad($"unknown type '{t}'");
     }

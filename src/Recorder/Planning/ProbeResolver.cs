@@ -23,7 +23,8 @@ internal static class ProbeResolver
         var addresses = new HashSet<ulong>(); // a function named twice (or by a name and a glob) is probed once
         foreach (var text in functions.Distinct(StringComparer.Ordinal))
         {
-            var (name, signature) = SignatureParser.Split(text);
+            // A symbol whose name has parentheses (a demangled C++ name) is a name, not a signature.
+            var (name, signature) = elf.FindFunction(text) is null ? SignatureParser.Split(text) : (text, null);
             if (signature is not null) SignatureParser.Parse(name, signature, elf.IsGo); // a bad signature fails before any lookup
             foreach (var sym in Lookup(elf, name, binaryPath))
                 if (addresses.Add(sym.Address))

@@ -50,17 +50,17 @@ public class SignatureParserTests
     [Fact]
     public void Go_GroupedNamesUnnamedResultsAndComposites()
     {
-        var f = SignatureParser.Parse("f", "(a, b int32, p *main.T, s []byte, m map[string]int, e error, v ...string) (n int, err error)", go: true);
-        Assert.Equal(["a", "b", "p", "s", "m", "e", "v", "n", "err"], f.Params.Select(p => p.Name));
-        Assert.Equal([false, false, false, false, false, false, false, true, true], f.Params.Select(p => p.IsReturn));
+        var f = SignatureParser.Parse("f", "(a, b int32, p *main.T, q *int, s []byte, m map[string]int, e error, v ...string) (n int, err error)", go: true);
+        Assert.Equal(["a", "b", "p", "q", "s", "m", "e", "v", "n", "err"], f.Params.Select(p => p.Name));
+        Assert.Equal([false, false, false, false, false, false, false, false, true, true], f.Params.Select(p => p.IsReturn));
         Assert.Equal(new TypeDesc("int32", TypeKind.Int, 4), f.Params[0].Type);
         Assert.Equal(f.Params[0].Type, f.Params[1].Type);
         Assert.Equal(("*main.T", TypeKind.Pointer, 8), (f.Params[2].Type.Name, f.Params[2].Type.Kind, f.Params[2].Type.Size));
-        Assert.Equal(("[]uint8", TypeKind.Slice, 24), (f.Params[3].Type.Name, f.Params[3].Type.Kind, f.Params[3].Type.Size));
-        Assert.Equal(new TypeDesc("uint8", TypeKind.Uint, 1), f.Params[3].Type.Elem);
-        Assert.Equal((TypeKind.Map, 8), (f.Params[4].Type.Kind, f.Params[4].Type.Size));
-        Assert.Equal(new TypeDesc("error", TypeKind.Interface, 16), f.Params[5].Type);
-        Assert.Equal("[]string", f.Params[6].Type.Name);
+        Assert.Equal(("[]uint8", TypeKind.Slice, 24), (f.Params[4].Type.Name, f.Params[4].Type.Kind, f.Params[4].Type.Size));
+        Assert.Equal(new TypeDesc("uint8", TypeKind.Uint, 1), f.Params[4].Type.Elem);
+        Assert.Equal((TypeKind.Map, 8), (f.Params[5].Type.Kind, f.Params[5].Type.Size));
+        Assert.Equal(new TypeDesc("error", TypeKind.Interface, 16), f.Params[6].Type);
+        Assert.Equal("[]string", f.Params[7].Type.Name);
 
         var unnamed = SignatureParser.Parse("g", "(int64, unsafe.Pointer, [4]uint16) string", go: true);
         Assert.Equal(["", "", "", "~r0"], unnamed.Params.Select(p => p.Name));
@@ -110,7 +110,8 @@ public class SignatureParserTests
     [InlineData("(id int64, )", true)]
     [InlineData("(id nosuch-type)", true)]
     [InlineData("(t main.T)", true)]              // a named type by value: size unknown
-    [InlineData("(a, b)", true)]                  // unnamed main-package types a and b: sizes unknown
+    [InlineData("(a, b)", true)]                  // unnamed unknown types a and b
+    [InlineData("(x strin)", true)]
     [InlineData("(a int, string)", true)]         // mixes named and unnamed
     [InlineData("(int x) extra", false)]
     [InlineData("(struct point p)", false)]
@@ -151,4 +152,31 @@ public class SignatureParserTests
 
     internal static IEnumerable<string> Shape(ProbeSpec p) =>
         p.Params.Select(x => $"{x.Name} {x.Type.Name} {x.Type.Kind} {x.Type.Size} [{string.Join(",", x.Pieces)}] {x.Deref} {x.NotCaptured}");
+}
+
+/// <summary>ProbeResolver with -p signatures: they override DWARF, fail early when malformed, and find assembly functions.</summary>
+public class SignatureResolverTests
+{
+    [Fact]
+    public void SignatureOverridesDwarf()
+    {
+        var bin = Fixtures.BuildGo("args", GoToolchain.Go126);
+        var (_, plain) = Calltape.Recorder.Planning.ProbeResolver.Resolve(bin, ["main.record"], new PlanOptions());
+        var (_, given) = Calltape.Recorder.Planning.ProbeResolver.Resolve(bin, ["main.record(x int64, s string, b bool)"], new PlanOptions());
+        Assert.Equal(["id", "name", "ok"], plain[0].Params.Select(p => p.Name));
+        Assert.Equal(["x", "s", "b"], given[0].Params.Select(p => p.Name));
+        Assert.Equal(plain[0].Params.Select(p => string.Join(",", p.Pieces)), given[0].Params.Select(p => string.Join(",", p.Pieces)));
+    }
+
+    [Fact]
+    public void BadSignatureIsBadInput_AsmWithoutSignatureIsNoted()
+    {
+        var bin = Fixtures.BuildGo("asmabi", GoToolchain.Go119);
+        var e = Assert.Throws<CalltapeException>(() => Calltape.Recorder.Planning.ProbeResolver.Resolve(bin, ["main.addAsm(a int64"], new PlanOptions()));
+        Assert.Equal(ExitCodes.BadInput, e.ExitCode);
+        var (_, probes) = Calltape.Recorder.Planning.ProbeResolver.Resolve(bin, ["main.addAsm"], new PlanOptions());
+        Assert.Equal(("main.addAsm.abi0", AbiKind.GoStack), (probes[0].Function, probes[0].Abi));
+        Assert.Empty(probes[0].Params);
+        Assert.Contains("give its signature", probes[0].Note);
+    }
 }
