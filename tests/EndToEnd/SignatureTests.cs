@@ -102,9 +102,9 @@ public class SignatureTests
         E2E.NoStackTrace(r);
     }
 
-    private static string Text(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
+    internal static string Text(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
 
-    private static List<(string Function, Dictionary<string, JsonElement> Args)> Args(string capture)
+    internal static List<(string Function, Dictionary<string, JsonElement> Args)> Args(string capture)
     {
         var q = Tools.Run(Tools.Analyzer, ["query", capture, "SELECT function, args FROM calls ORDER BY ts", "--format", "json"]);
         Assert.True(q.ExitCode == 0, q.ToString());
