@@ -106,7 +106,12 @@ public sealed class DwarfReader
             var type = p.Reference(Dwarf.DwAt.Type) ?? po?.Reference(Dwarf.DwAt.Type);
             // Go marks results with DW_AT_variable_parameter = 1 (cmd/compile/internal/dwarfgen).
             var isReturn = p.Flag(Dwarf.DwAt.VariableParameter) || (po?.Flag(Dwarf.DwAt.VariableParameter) ?? false);
-            result.Add(new ParamInfo(name, _types.Build(type), isReturn));
+            var location = ReadLocation(p);
+            result.Add(new ParamInfo(name, _types.Build(type), isReturn)
+            {
+                Location = location,
+                EntryLocation = entry.LowPc is { } pc ? location?.At(pc) : null,
+            });
         }
         // C and C++: the subprogram's own DW_AT_type is the return type; the planner needs it because a MEMORY-class
         // result takes RDI for its hidden pointer (SysV psABI §3.2.3). Go functions have no DW_AT_type.
@@ -116,6 +121,19 @@ public sealed class DwarfReader
         Producer = entry.Unit.Producer;
         var lowPc = entry.LowPc ?? 0;
         return new FunctionInfo(_index.NameOf(entry) ?? requested, lowPc, result) { Producer = entry.Unit.Producer };
+    }
+
+    /// <summary>A parameter's location; malformed location data costs the cross-check, never the function.</summary>
+    private static ParamLocation? ReadLocation(Dwarf.Die p)
+    {
+        try
+        {
+            return LocationReader.Read(p);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     private static List<Dwarf.Die> FormalParameters(Dwarf.Die subprogram) =>

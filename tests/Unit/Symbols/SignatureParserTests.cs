@@ -29,7 +29,7 @@ public class SignatureParserTests
         var fn = elf.FindFunction("main.record")!;
         var dwarf = DwarfReader.Load(elf)!.FindFunction(fn.Name, fn.Address)!;
         var given = SignatureParser.Parse("main.record", "(id int64, name string, ok bool) int64", go: true, fn.Address);
-        Assert.Equal(dwarf.Params, given.Params);
+        Assert.Equal(dwarf.Params.Select(p => p with { Location = null, EntryLocation = null }), given.Params);
         Assert.Equal(fn.Address, given.LowPc);
     }
 
