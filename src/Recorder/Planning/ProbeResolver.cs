@@ -49,6 +49,8 @@ internal static class ProbeResolver
             if (probe.Abi == AbiKind.GoStack && signatures[i] is null && info is { Params.Count: 0 })
                 // The Go declaration of an assembly function has no body, so the compiler emits no DWARF parameters for it.
                 probe = probe with { Note = $"Go assembly function without DWARF parameters: give its signature, -p '{sym.Name}(a int64, …)'" };
+            if (LocationCheck.Disagreements(elf, sym, probe, fromDwarf) is { } disagreement)
+                probe = probe with { Note = probe.Note is null ? disagreement : $"{probe.Note}; {disagreement}" };
             probes.Add(probe);
         }
         if (returns) ReturnProbes.Add(probes, elf, dwarf, symbols, infos, options);
