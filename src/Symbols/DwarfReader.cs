@@ -20,21 +20,37 @@ public sealed class DwarfReader
         _path = path;
     }
 
-    /// <summary>The reader for a file's DWARF, or null when it has no .debug_info.</summary>
-    public static DwarfReader? Load(ElfImage elf)
+    /// <summary>
+    /// The reader for a file's DWARF, from the file itself or else from its separate debug file (build-id or
+    /// .gnu_debuglink, <see cref="DebugFileLocator"/>); null when neither has .debug_info.
+    /// </summary>
+    /// <param name="locator">Where debug files are searched; <see cref="DebugFileLocator.Default"/> when null.</param>
+    public static DwarfReader? Load(ElfImage elf, DebugFileLocator? locator = null)
     {
         var info = elf.SectionData(".debug_info");
-        if (info is null || info.Length == 0) return null;
+        string? debugFile = null;
+        if (info is null || info.Length == 0)
+        {
+            debugFile = (locator ?? DebugFileLocator.Default).Find(elf);
+            if (debugFile is null) return null;
+            // The debug file keeps the binary's section addresses (objcopy --only-keep-debug), so DWARF's PCs apply as is.
+            elf = ElfImage.Open(debugFile);
+            info = elf.SectionData(".debug_info");
+            if (info is null || info.Length == 0) return null;
+        }
         var abbrev = elf.SectionData(".debug_abbrev") ?? [];
         try
         {
-            return new DwarfReader(new DieIndex(new DwarfSections(elf, info, abbrev)), elf.Path);
+            return new DwarfReader(new DieIndex(new DwarfSections(elf, info, abbrev)), elf.Path) { DebugFile = debugFile };
         }
         catch (InvalidDataException e)
         {
             throw new Capture.CalltapeException($"{elf.Path}: malformed DWARF: {e.Message}", Capture.ExitCodes.BadInput, e);
         }
     }
+
+    /// <summary>The separate debug file the DWARF came from, or null when it is in the binary itself.</summary>
+    public string? DebugFile { get; private init; }
 
     /// <summary>DW_AT_producer of the compile unit of the function last found (e.g. "Go cmd/compile go1.19.8; regabi").</summary>
     public string? Producer { get; private set; }
@@ -90,7 +106,12 @@ public sealed class DwarfReader
             var type = p.Reference(Dwarf.DwAt.Type) ?? po?.Reference(Dwarf.DwAt.Type);
             // Go marks results with DW_AT_variable_parameter = 1 (cmd/compile/internal/dwarfgen).
             var isReturn = p.Flag(Dwarf.DwAt.VariableParameter) || (po?.Flag(Dwarf.DwAt.VariableParameter) ?? false);
-            result.Add(new ParamInfo(name, _types.Build(type), isReturn));
+            var location = ReadLocation(p);
+            result.Add(new ParamInfo(name, _types.Build(type), isReturn)
+            {
+                Location = location,
+                EntryLocation = entry.LowPc is { } pc ? location?.At(pc) : null,
+            });
         }
         // C and C++: the subprogram's own DW_AT_type is the return type; the planner needs it because a MEMORY-class
         // result takes RDI for its hidden pointer (SysV psABI §3.2.3). Go functions have no DW_AT_type.
@@ -100,6 +121,19 @@ public sealed class DwarfReader
         Producer = entry.Unit.Producer;
         var lowPc = entry.LowPc ?? 0;
         return new FunctionInfo(_index.NameOf(entry) ?? requested, lowPc, result) { Producer = entry.Unit.Producer };
+    }
+
+    /// <summary>A parameter's location; malformed location data costs the cross-check, never the function.</summary>
+    private static ParamLocation? ReadLocation(Dwarf.Die p)
+    {
+        try
+        {
+            return LocationReader.Read(p);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     private static List<Dwarf.Die> FormalParameters(Dwarf.Die subprogram) =>

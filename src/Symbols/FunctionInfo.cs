@@ -10,4 +10,11 @@ public sealed record FunctionInfo(string Name, ulong LowPc, IReadOnlyList<ParamI
 }
 
 /// <summary>One formal parameter; IsReturn marks Go results (DW_AT_variable_parameter = 1).</summary>
-public sealed record ParamInfo(string Name, TypeDesc Type, bool IsReturn);
+public sealed record ParamInfo(string Name, TypeDesc Type, bool IsReturn)
+{
+    /// <summary>DW_AT_location over the function's PCs; null without DWARF or when DWARF gives none.</summary>
+    public ParamLocation? Location { get; init; }
+
+    /// <summary>Where the value is at the function's entry PC (DW_AT_low_pc); null when DWARF does not say.</summary>
+    public IReadOnlyList<LocationPiece>? EntryLocation { get; init; }
+}

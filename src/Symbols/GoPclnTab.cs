@@ -12,10 +12,14 @@ namespace Calltape.Symbols;
 /// pclnOffset, and a functab of (entryOff u32, funcOff u32) pairs relative to textStart; Go 1.16–1.17 (0xfffffffa)
 /// has no textStart and a functab of (entry pc, funcOff) pointer-sized pairs. Each _func begins with the entry, then
 /// nameOff (int32) into the function name table. The functab has nfunc+1 entries; the last holds the end PC.
+/// The _func's flag byte (funcFlag_ASM = 4: written in assembly) follows entryOff, nameOff, args, deferreturn, pcsp,
+/// pcfile, pcln, npcdata, cuOffset (9 × 4 bytes) and funcID: offset 37 in Go 1.18–1.19; Go 1.20 added startLine
+/// before funcID, so 41 (runtime/symtab.go _func; internal/abi FuncFlagAsm). Go 1.16–1.17 tables: not read.
 /// </remarks>
 internal static class GoPclnTab
 {
     private const uint Go116 = 0xfffffffa, Go118 = 0xfffffff0, Go120 = 0xfffffff1;
+    private const byte FuncFlagAsm = 4;
 
     /// <param name="tab">The section bytes.</param>
     /// <param name="textSection">The .text address, used when textStart is 0 (left for a dynamic relocation in PIE).</param>
@@ -63,7 +67,9 @@ internal static class GoPclnTab
             if (nameField + 4 > (ulong)tab.Length) continue;
             var nameOff = BinaryPrimitives.ReadInt32LittleEndian(tab.AsSpan((int)nameField));
             var name = CString(tab, funcnameOffset + (ulong)nameOff);
-            if (name.Length > 0 && end >= entry) result.Add(new FunctionSymbol(name, entry, end - entry));
+            var flagAt = func + (magic == Go120 ? 41UL : 37UL);
+            var asm = modern && flagAt < (ulong)tab.Length && (tab[(int)flagAt] & FuncFlagAsm) != 0;
+            if (name.Length > 0 && end >= entry) result.Add(new FunctionSymbol(name, entry, end - entry) { GoAssembly = asm });
         }
         return result;
     }

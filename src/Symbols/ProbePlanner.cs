@@ -17,7 +17,7 @@ public static partial class ProbePlanner
     {
         var (probeOffset, stackAdjust) = elf.IsGo ? FindGoProbePoint(elf, fn) : (0, 0);
         var fileOffset = elf.FileOffsetOf(fn.Address + (ulong)probeOffset);
-        var abi = ChooseAbi(elf, info);
+        var abi = ChooseAbi(elf, info, fn);
 
         if (info is null || abi == AbiKind.Raw)
         {
@@ -101,11 +101,17 @@ public static partial class ProbePlanner
     /// <summary>
     /// Go's register ABI is on for amd64 from Go 1.17; the compiler's DW_AT_producer says "Go cmd/compile go1.N.M; regabi"
     /// (cmd/compile/internal/dwarfgen records GOEXPERIMENT flags there). No DWARF: only raw registers.
+    /// Go assembly functions use ABI0 (stack). Measured with go tool nm and readelf on Go 1.19 and 1.26
+    /// (tests/fixtures/go/asmabi): .symtab names the text symbol "main.addAsm.abi0", while DWARF has "main.addAsm"
+    /// in the package's compile unit (producer "...; regabi", so the producer cannot tell) with no parameters, and
+    /// .gopclntab has "main.addAsm" with funcFlag_ASM. Runtime assembly declared &lt;ABIInternal&gt; has no suffix; a
+    /// stripped binary cannot tell it from ABI0 by name, so its funcFlag_ASM functions are taken as ABI0.
     /// </summary>
-    internal static AbiKind ChooseAbi(ElfImage elf, FunctionInfo? info)
+    internal static AbiKind ChooseAbi(ElfImage elf, FunctionInfo? info, FunctionSymbol? fn = null)
     {
         if (info is null) return AbiKind.Raw;
         if (!elf.IsGo) return AbiKind.SysV;
+        if (fn is not null && (fn.Name.EndsWith(".abi0", StringComparison.Ordinal) || fn.GoAssembly)) return AbiKind.GoStack;
         var producer = info.Producer ?? "";
         if (producer.Contains("regabi", StringComparison.Ordinal)) return AbiKind.GoRegs;
         var m = GoVersion().Match(producer);

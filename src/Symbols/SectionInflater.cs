@@ -1,12 +1,20 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using Calltape.Capture;
 
 namespace Calltape.Symbols;
 
-/// <summary>Inflates compressed debug sections: SHF_COMPRESSED and the legacy GNU .zdebug_* form.</summary>
-internal static class SectionInflater
+/// <summary>Inflates compressed debug sections: SHF_COMPRESSED (zlib or zstd) and the legacy GNU .zdebug_* form.</summary>
+/// <remarks>
+/// zstd comes from libzstd.so.1 (package libzstd1, which apt itself depends on, so every Debian has it), called through
+/// ZSTD_decompress of zstd.h: it decodes every frame of the buffer, which is what ld --compress-debug-sections=zstd and
+/// objcopy write (binutils 2.40; gcc 12's -gz knows only zlib).
+/// </remarks>
+internal static partial class SectionInflater
 {
+    private const string LibZstd = "libzstd.so.1";
+
     private const uint ElfCompressZlib = 1; // ELFCOMPRESS_ZLIB, ELF gABI "Section Compression"
     private const uint ElfCompressZstd = 2; // ELFCOMPRESS_ZSTD
 
@@ -22,9 +30,7 @@ internal static class SectionInflater
         return type switch
         {
             ElfCompressZlib => Zlib(raw.AsSpan(24), size, section, path),
-            ElfCompressZstd => throw new CalltapeException(
-                $"{path}: section {section} is zstd-compressed, which Calltape does not read yet; rebuild with zlib debug compression or uncompressed DWARF",
-                ExitCodes.Unsupported),
+            ElfCompressZstd => Zstd(raw.AsSpan(24), size, section, path),
             _ => throw new CalltapeException($"{path}: section {section} uses unknown compression type {type}", ExitCodes.Unsupported),
         };
     }
@@ -61,6 +67,36 @@ internal static class SectionInflater
         }
         return result;
     }
+
+    private static byte[] Zstd(ReadOnlySpan<byte> data, ulong size, string section, string path)
+    {
+        if (size > int.MaxValue) throw Corrupt(section, path);
+        var result = new byte[size];
+        nuint n;
+        try
+        {
+            n = ZstdDecompress(ref MemoryMarshal.GetArrayDataReference(result), (nuint)result.Length,
+                ref MemoryMarshal.GetReference(data), (nuint)data.Length);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            throw new CalltapeException($"{path}: section {section} is zstd-compressed and {LibZstd} cannot be loaded (install libzstd1)",
+                ExitCodes.Unsupported, e);
+        }
+        if (ZstdIsError(n) != 0)
+            throw new CalltapeException($"{path}: section {section} does not decompress: {Marshal.PtrToStringUTF8(ZstdGetErrorName(n))}", ExitCodes.BadInput);
+        if (n != (nuint)result.Length) throw Corrupt(section, path);
+        return result;
+    }
+
+    [LibraryImport(LibZstd, EntryPoint = "ZSTD_decompress")]
+    private static partial nuint ZstdDecompress(ref byte dst, nuint dstCapacity, ref byte src, nuint srcSize);
+
+    [LibraryImport(LibZstd, EntryPoint = "ZSTD_isError")]
+    private static partial uint ZstdIsError(nuint code);
+
+    [LibraryImport(LibZstd, EntryPoint = "ZSTD_getErrorName")]
+    private static partial nint ZstdGetErrorName(nuint code);
 
     private static CalltapeException Corrupt(string section, string path) =>
         new($"{path}: compressed section {section} is truncated or corrupt", ExitCodes.BadInput);

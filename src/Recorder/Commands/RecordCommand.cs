@@ -12,7 +12,7 @@ internal static class RecordCommand
     public static RootCommand Create(string[] rawArgs)
     {
         var output = new Option<string>("--output", "-o") { Description = "Capture directory to create", Required = true };
-        var probes = new Option<string[]>("--probe", "-p") { Description = "Function to probe (repeatable), e.g. main.computeE, or a glob such as 'main.*'", Required = true, AllowMultipleArgumentsPerToken = false };
+        var probes = new Option<string[]>("--probe", "-p") { Description = "Function to probe (repeatable), e.g. main.computeE, or a glob such as 'main.*'; a signature describes the parameters when there is no DWARF: 'main.handle(id int64, name string)', 'libfoo.so:parse(const char *s, int n)'", Required = true, AllowMultipleArgumentsPerToken = false };
         var exe = new Option<string?>("--exe") { Description = "Trace every process of this binary, including ones started later" };
         var pid = new Option<int?>("--pid") { Description = "Trace this process only" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long (seconds, or 500ms, 2m)" };

@@ -6,6 +6,11 @@ using Calltape.Symbols;
 namespace Calltape.Recorder.Planning;
 
 /// <summary>Turns -p names and globs into probe specs for one binary: symbol lookup, then the capture plan. Pure: no kernel.</summary>
+/// <remarks>
+/// A -p text may end with a signature, "main.handle(id int64, name string)" or "parse(const char *s, int n)"
+/// (SignatureParser): it describes the parameters when DWARF does not (stripped binaries, Go assembly) and wins over
+/// DWARF when both exist, because the user said so.
+/// </remarks>
 internal static class ProbeResolver
 {
     public static (BinaryInfo Binary, IReadOnlyList<ProbeSpec> Probes) Resolve(string binaryPath, IReadOnlyList<string> functions, PlanOptions options,
@@ -14,19 +19,39 @@ internal static class ProbeResolver
         if (functions.Count == 0) throw new CalltapeException("no probes: give at least one -p FUNCTION");
         var elf = ElfImage.Open(binaryPath);
         var symbols = new List<FunctionSymbol>();
+        var signatures = new List<string?>();
         var addresses = new HashSet<ulong>(); // a function named twice (or by a name and a glob) is probed once
-        foreach (var name in functions.Distinct(StringComparer.Ordinal))
+        foreach (var text in functions.Distinct(StringComparer.Ordinal))
+        {
+            // A symbol whose name has parentheses (a demangled C++ name) is a name, not a signature.
+            var (name, signature) = elf.FindFunction(text) is null ? SignatureParser.Split(text) : (text, null);
+            if (signature is not null) SignatureParser.Parse(name, signature, elf.IsGo); // a bad signature fails before any lookup
             foreach (var sym in Lookup(elf, name, binaryPath))
-                if (addresses.Add(sym.Address)) symbols.Add(sym);
+                if (addresses.Add(sym.Address))
+                {
+                    symbols.Add(sym);
+                    signatures.Add(signature);
+                }
+        }
         // DWARF is read only to plan: the names, types and locations of the probed functions' parameters.
         var dwarf = DwarfReader.Load(elf);
         var probes = new List<ProbeSpec>(symbols.Count);
         var infos = new List<FunctionInfo?>(symbols.Count);
-        foreach (var sym in symbols)
+        for (var i = 0; i < symbols.Count; i++)
         {
-            var info = dwarf?.FindFunction(sym.Name, sym.Address);
+            var sym = symbols[i];
+            var fromDwarf = dwarf?.FindFunction(sym.Name, sym.Address);
+            var info = signatures[i] is { } sig
+                ? SignatureParser.Parse(sym.Name, sig, elf.IsGo, sym.Address) with { Producer = fromDwarf?.Producer }
+                : fromDwarf;
             infos.Add(info);
-            probes.Add(ProbePlanner.Plan(probes.Count, 0, elf, sym, info, options));
+            var probe = ProbePlanner.Plan(probes.Count, 0, elf, sym, info, options);
+            if (probe.Abi == AbiKind.GoStack && signatures[i] is null && info is { Params.Count: 0 })
+                // The Go declaration of an assembly function has no body, so the compiler emits no DWARF parameters for it.
+                probe = probe with { Note = $"Go assembly function without DWARF parameters: give its signature, -p '{sym.Name}(a int64, …)'" };
+            if (LocationCheck.Disagreements(elf, sym, probe, fromDwarf) is { } disagreement)
+                probe = probe with { Note = probe.Note is null ? disagreement : $"{probe.Note}; {disagreement}" };
+            probes.Add(probe);
         }
         if (returns) ReturnProbes.Add(probes, elf, dwarf, symbols, infos, options);
         // The plan and counter maps have CT_MAX_PROBES entries, indexed by probe id (bpf/calltape.h).
@@ -36,9 +61,10 @@ internal static class ProbeResolver
     }
 
     /// <summary>The function of that exact name, else every function a glob matches; none is a one-line error with suggestions.</summary>
+    /// <remarks>A Go assembly function is found by its Go name too: .symtab calls it "pkg.f.abi0" (ProbePlanner.ChooseAbi).</remarks>
     private static IReadOnlyList<FunctionSymbol> Lookup(ElfImage elf, string name, string binaryPath)
     {
-        if (elf.FindFunction(name) is { } exact) return [exact];
+        if ((elf.FindFunction(name) ?? (elf.IsGo ? elf.FindFunction(name + ".abi0") : null)) is { } exact) return [exact];
         var isGlob = FunctionGlob.IsPattern(name);
         if (isGlob && FunctionGlob.Match(elf.Functions, name) is { Count: > 0 } matched) return matched;
         var near = elf.SuggestNames(isGlob ? name.Replace("*", "").Replace("?", "") : name);

@@ -42,6 +42,8 @@ internal sealed class DieIndex
         if (root.TryGet(DwAt.StrOffsetsBase, out var sob)) unit.StrOffsetsBase = sob.Value;
         if (root.TryGet(DwAt.AddrBase, out var ab)) unit.AddrBase = ab.Value;
         unit.Producer = root.String(DwAt.Producer);
+        if (root.TryGet(DwAt.LowPc, out var low)) unit.BaseAddress = unit.Address(low) ?? 0;
+        if (root.TryGet(DwAt.LoclistsBase, out var llb)) unit.LoclistsBase = llb.Value;
 
         var offset = root.Next;
         var depth = root.HasChildren ? 1 : 0;

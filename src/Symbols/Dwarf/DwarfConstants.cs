@@ -14,7 +14,7 @@ internal static class DwTag
 /// <summary>DWARF attribute codes Calltape reads (DWARF 5 §7.5.4, table 7.5; Go's extensions from cmd/internal/dwarf).</summary>
 internal static class DwAt
 {
-    public const ushort Sibling = 0x01, Name = 0x03, ByteSize = 0x0b, LowPc = 0x11, Language = 0x13,
+    public const ushort Sibling = 0x01, Location = 0x02, Name = 0x03, FrameBase = 0x40, LoclistsBase = 0x8c, ByteSize = 0x0b, LowPc = 0x11, Language = 0x13,
         Producer = 0x25, UpperBound = 0x2f, AbstractOrigin = 0x31, LowerBound = 0x22, Count = 0x37, DataMemberLocation = 0x38,
         Declaration = 0x3c, Encoding = 0x3e, Specification = 0x47, Type = 0x49, VariableParameter = 0x4b,
         LinkageName = 0x6e, StrOffsetsBase = 0x72, AddrBase = 0x73, MipsLinkageName = 0x2007;

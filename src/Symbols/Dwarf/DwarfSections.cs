@@ -3,7 +3,7 @@ namespace Calltape.Symbols.Dwarf;
 /// <summary>The DWARF sections the reader uses, inflated once on first use (FACTS.md: Go 1.19 and 1.26 compress them).</summary>
 internal sealed class DwarfSections(ElfImage elf, byte[] info, byte[] abbrev)
 {
-    private byte[]? _str, _lineStr, _strOffsets, _addr;
+    private byte[]? _str, _lineStr, _strOffsets, _addr, _loc, _loclists;
 
     public byte[] Info { get; } = info;
     public byte[] Abbrev { get; } = abbrev;
@@ -11,4 +11,6 @@ internal sealed class DwarfSections(ElfImage elf, byte[] info, byte[] abbrev)
     public byte[] LineStr => _lineStr ??= elf.SectionData(".debug_line_str") ?? [];
     public byte[] StrOffsets => _strOffsets ??= elf.SectionData(".debug_str_offsets") ?? [];
     public byte[] Addr => _addr ??= elf.SectionData(".debug_addr") ?? [];
+    public byte[] Loc => _loc ??= elf.SectionData(".debug_loc") ?? [];
+    public byte[] Loclists => _loclists ??= elf.SectionData(".debug_loclists") ?? [];
 }

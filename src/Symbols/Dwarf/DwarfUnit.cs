@@ -19,6 +19,14 @@ internal sealed class DwarfUnit
     public ulong AddrBase { get; set; }
     public string? Producer { get; set; }
 
+    /// <summary>The CU's DW_AT_low_pc: the default base address of its location lists (DWARF 5 §2.6.2).</summary>
+    public ulong BaseAddress { get; set; }
+
+    /// <summary>DW_AT_loclists_base: where DW_FORM_loclistx offsets start in .debug_loclists (DWARF 5 §7.29).</summary>
+    public ulong LoclistsBase { get; set; }
+
+    public DwarfSections Sections => _s;
+
     /// <summary>Reads the unit header at the cursor and leaves the cursor at the next unit; null for unsupported units.</summary>
     public static DwarfUnit? ReadHeader(DwarfSections s, DwarfCursor c, Dictionary<ulong, AbbrevTable> abbrevCache)
     {
@@ -57,6 +65,7 @@ internal sealed class DwarfUnit
             Dwarf64 = dwarf64, Abbrevs = abbrevs,
             StrOffsetsBase = dwarf64 ? 16UL : 8UL, // the base points past the contribution header (DWARF 5 §7.26)
             AddrBase = dwarf64 ? 16UL : 8UL,      // likewise for .debug_addr (DWARF 5 §7.27)
+            LoclistsBase = dwarf64 ? 20UL : 12UL, // and .debug_loclists, whose header is longer (DWARF 5 §7.29)
         };
     }
 
@@ -176,10 +185,16 @@ internal sealed class DwarfUnit
         {
             case DwForm.Addr: return a.Value;
             case DwForm.Addrx or DwForm.Addrx1 or DwForm.Addrx2 or DwForm.Addrx3 or DwForm.Addrx4 or DwForm.GnuAddrIndex:
-                var c = new DwarfCursor(_s.Addr, ".debug_addr") { Position = checked((int)(AddrBase + a.Value * (ulong)AddressSize)) };
-                return c.Address(AddressSize);
+                return AddressAt(a.Value);
             default: return null;
         }
+    }
+
+    /// <summary>Entry index of .debug_addr at the CU's addr_base (DW_FORM_addrx, DW_LLE_*x).</summary>
+    public ulong AddressAt(ulong index)
+    {
+        var c = new DwarfCursor(_s.Addr, ".debug_addr") { Position = checked((int)(AddrBase + index * (ulong)AddressSize)) };
+        return c.Address(AddressSize);
     }
 
     /// <summary>A reference as an absolute .debug_info offset; null for type signatures and supplementary files.</summary>

@@ -9,6 +9,7 @@ public class LibraryProbeParseTests
     [InlineData("libc.so.6:malloc", "libc.so.6", "malloc")]
     [InlineData("/usr/lib/x86_64-linux-gnu/libz.so.1:inflate", "/usr/lib/x86_64-linux-gnu/libz.so.1", "inflate")]
     [InlineData("libfoo.so:ns::f", "libfoo.so", "ns::f")]
+    [InlineData("libfoo.so:parse(const char *s, int n)", "libfoo.so", "parse(const char *s, int n)")]
     public void LibraryAndFunction(string text, string library, string function) =>
         Assert.Equal(new LibraryProbe(library, function), LibraryProbe.TryParse(text));
 

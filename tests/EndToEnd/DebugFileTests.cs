@@ -1,0 +1,41 @@
+using Xunit;
+using Calltape.Tests.Support;
+
+namespace Calltape.Tests.EndToEnd;
+
+/// <summary>A binary whose DWARF is in a separate debug file (.gnu_debuglink to .debug/NAME.debug) records typed values.</summary>
+public class DebugFileTests
+{
+    [Fact]
+    public void DebugLinkedDwarf_DecodesEveryValue()
+    {
+        var dir = Repo.NewTempDir("debugfile");
+        var bin = Path.Combine(dir, "abi");
+        File.Copy(CFixtures.Build("abi", "-O2 -g"), bin);
+        Directory.CreateDirectory(Path.Combine(dir, ".debug"));
+        Fixtures.Run("objcopy", "--only-keep-debug abi .debug/abi.debug", dir);
+        Fixtures.Run("strip", "--strip-debug abi", dir);
+        Fixtures.Run("objcopy", "--add-gnu-debuglink=.debug/abi.debug abi", dir);
+        Assert.DoesNotContain(".debug_info", Fixtures.Run("readelf", $"-SW {bin}"));
+
+        var capture = Path.Combine(dir, "cap.ctape");
+        var r = Tools.Run(Tools.Recorder, ["-o", capture, "-p", "abi_ints", "-p", "abi_uints", "-p", "abi_strs", "-q", "--string-max", "1024", "--", bin, "3"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var expected = CFixtures.ParseCalls(r.Stdout).Where(c => c.Function is "abi_ints" or "abi_uints" or "abi_strs").ToList();
+        Assert.NotEmpty(expected);
+
+        var rows = SignatureTests.Args(capture);
+        Assert.Equal(expected.Count, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(expected[i].Function, rows[i].Function);
+            Assert.Equal(expected[i].Fields.Keys.Order(), rows[i].Args.Keys.Order()); // the DWARF names, not arg0..
+            foreach (var (name, text) in expected[i].Fields)
+            {
+                var v = rows[i].Args[name];
+                if (text == "<nil>") Assert.Equal("nil pointer", v.GetProperty("not_captured").GetString());
+                else Assert.Equal(text, SignatureTests.Text(v));
+            }
+        }
+    }
+}
