@@ -262,10 +262,16 @@ static __always_inline int handle(struct pt_regs *ctx)
 	if (plan->ustack_depth && off <= CT_SCRATCH_SIZE - sizeof(struct ct_ustack_block)) {
 		__u32 n = walk_ustack((struct ct_ustack_block *)(buf + off), ctx->rip, ctx->rsp, ctx->rbp, plan->ustack_depth);
 
+		if (n > CT_MAX_USTACK)
+			n = CT_MAX_USTACK;
+		/* A no-op after the clamp (CT_MAX_USTACK is 2^7 - 1) that the verifier can follow where clang drops the clamp. */
+		barrier_var(n);
+		n &= 0x7f;
 		ev->flags |= CT_EVF_USTACK;
-		off += sizeof(struct ct_ustack_hdr) + 8 * (n & (2 * CT_MAX_USTACK - 1));
+		off += sizeof(struct ct_ustack_hdr) + 8 * n;
 	}
 
+	barrier_var(off);
 	if (off > CT_SCRATCH_SIZE)
 		return 0;
 	if (bpf_ringbuf_output(&events, buf, off, BPF_RB_NO_WAKEUP) != 0)
