@@ -6,7 +6,7 @@ namespace Calltape.Capture.Format;
 /// stack item instead of naming the wrong stack. At <see cref="MaxEntries"/> the table starts over: stacks seen
 /// before are written again under new indices, which costs bytes and never loses or confuses a stack.
 /// </remarks>
-internal sealed class StackTable
+public sealed class StackTable
 {
     public const int MaxEntries = 1 << 16;
 
