@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Per-call cost of Calltape against bpftrace on one Go target, in one run, on this machine.
 #
-#   bench/run.sh [--calls N] [--runs R] [--max-calls N] [--no-build] [--no-calltape] [--returns]
+#   bench/run.sh [--calls N] [--runs R] [--max-calls N] [--no-build] [--no-calltape] [--returns] [--stack]
 #
 # Modes, each run R times (default 5), interleaved round by round so drift (thermal, other load) hits all alike:
 #   untraced            the target alone
@@ -10,6 +10,8 @@
 #   calltape            calltape-record -p main.record -- BIN ... (captures both int64 arguments)
 # and with --returns also:
 #   calltape-returns    calltape-record --returns ...  (arguments, the int64 result, g, goid and the duration)
+# and with --stack also:
+#   calltape-stack      calltape-record --stack ...    (arguments and the user stack, walked by frame pointers)
 # bpftrace 0.17 (Debian) cannot probe a RET (no uprobe offsets: "compiled without (k|u)probe offset support"), so
 # the exit probe's cost is reported as calltape-returns minus calltape, next to the floor of the entry probe.
 # then one max-rate calltape run with more calls, to check that nothing is lost at full speed.
@@ -24,6 +26,7 @@ MAX_CALLS=5000000
 BUILD=1
 CALLTAPE=1
 RETURNS=0
+STACK=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --calls) CALLS=$2; shift 2 ;;
@@ -32,7 +35,8 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; shift ;;
     --no-calltape) CALLTAPE=0; shift ;;
     --returns) RETURNS=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --stack) STACK=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -132,6 +136,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2)
 MODES=(untraced bpftrace-floor bpftrace-count)
 [ "$CALLTAPE" -eq 1 ] && MODES+=(calltape)
 [ "$RETURNS" -eq 1 ] && [ "$CALLTAPE" -eq 1 ] && MODES+=(calltape-returns)
+[ "$STACK" -eq 1 ] && [ "$CALLTAPE" -eq 1 ] && MODES+=(calltape-stack)
 declare -A SAMPLES
 RAW="$OUT/raw.tsv"
 printf 'round\tmode\tcalls\tns_per_call\tcapture_bytes\tevents\tdrops\n' >"$RAW"
@@ -151,6 +156,11 @@ for r in $(seq "$RUNS"); do
         v=$(run_calltape "$CALLS" "$WORK/cap-$r" --returns)
         # Events here are calls paired with their return: each must be.
         stats=$(CAPTURE_EVENTS_SQL='SELECT count(duration_ns) AS n FROM calls' capture_stats "$WORK/cap-$r")
+        rm -rf "$WORK/cap-$r" ;;
+      calltape-stack)
+        v=$(run_calltape "$CALLS" "$WORK/cap-$r" --stack)
+        # Every call must carry its stack.
+        stats=$(CAPTURE_EVENTS_SQL='SELECT count(stack_id) AS n FROM calls' capture_stats "$WORK/cap-$r")
         rm -rf "$WORK/cap-$r" ;;
     esac
     SAMPLES[$m]+="$v "
@@ -187,6 +197,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b<=0) print "n/a"; else printf "%.
     bpftrace-count) echo "bpftrace { @c = count(); }" ;;
     calltape) echo "calltape-record (2 int64 args)" ;;
     calltape-returns) echo "calltape-record --returns" ;;
+    calltape-stack) echo "calltape-record --stack" ;;
   esac; }
   for m in "${MODES[@]}"; do
     printf '%-36s %14s %16s   %s\n' "$(label "$m")" "${MED[$m]}" "$([ "$m" = untraced ] && echo - || echo "${MARG[$m]}")" "${SAMPLES[$m]}"
@@ -208,6 +219,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b<=0) print "n/a"; else printf "%.
           runs++; if ($6 ~ /^[0-9]+$/ && $6 > 0) { bpc += $5/$6; ok++ } if ($6 != n) bad++ }
         END { printf "capture --returns: %s bytes/call (entry + exit); runs with paired calls != calls: %d of %d\n",
           ok ? sprintf("%.1f", bpc/ok) : "?", bad, runs }' "$RAW"
+    fi
+    if [ "$STACK" -eq 1 ]; then
+      echo "calltape --stack marginal / calltape marginal: $(ratio "${MARG[calltape-stack]}" "${MARG[calltape]}")"
+      echo "the stack walk adds: $(awk -v a="${MARG[calltape-stack]}" -v b="${MARG[calltape]}" 'BEGIN {printf "%.1f", a-b}') ns/call"
+      awk -F'\t' -v n="$CALLS" '$2=="calltape-stack" {
+          runs++; if ($6 ~ /^[0-9]+$/ && $6 > 0) { bpe += $5/$6; ok++ } if ($6 != n) bad++ }
+        END { printf "capture --stack: %s bytes/event (stacks deduplicated); runs with calls with a stack != calls: %d of %d\n",
+          ok ? sprintf("%.1f", bpe/ok) : "?", bad, runs }' "$RAW"
     fi
     echo "max-rate: $MAX_CALLS calls at $MAX_NS ns/call -> $MAX_EVENTS events, $MAX_DROPS dropped," \
       "$(ratio "$MAX_BYTES" "$MAX_EVENTS") bytes/event; zero-loss: $ZERO"

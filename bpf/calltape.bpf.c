@@ -91,6 +91,63 @@ static __always_inline void fill_head(struct ct_event *ev, const struct pt_regs 
 	ev->regs[CT_REG_RIP] = ctx->rip;
 }
 
+/* The user stack block as the walk fills it: the header and room for the deepest walk. */
+struct ct_ustack_block {
+	struct ct_ustack_hdr hdr;
+	__u64 frames[CT_MAX_USTACK];
+};
+
+/*
+ * Fills the user stack block and returns its frame count. An explicit frame-pointer walk rather than
+ * bpf_get_stack(BPF_F_USER_STACK): at a function's entry the caller's return address is at [SP], not in the RBP
+ * chain, and the kernel adds it only when the probed instruction is `push %rbp` or endbr64
+ * (is_uprobe_at_func_entry, arch/x86/events/core.c), which a frameless Go leaf function does not start with.
+ *
+ * A global (noinline, non-static) function: the verifier checks it once on its own, instead of once per path
+ * through the dereference loop before it, which otherwise exceeds its instruction budget (E2BIG).
+ */
+__attribute__((noinline)) int walk_ustack(struct ct_ustack_block *blk, __u64 ip, __u64 sp, __u64 fp, __u32 depth)
+{
+	__u64 pair[2];
+	__u32 i, n = 1;
+
+	if (!blk)
+		return 0;
+	if (depth > CT_MAX_USTACK)
+		depth = CT_MAX_USTACK;
+	blk->hdr.flags = 0;
+	blk->hdr.pad = 0;
+	blk->frames[0] = ip;
+	if (depth > 1) {
+		if (bpf_probe_read_user(&blk->frames[1], sizeof(__u64), (void *)sp) == 0)
+			n = 2;
+		else
+			blk->hdr.flags |= CT_USTACK_FAULT;
+	}
+	for (i = 2; i < CT_MAX_USTACK && n == i; i++) {
+		if (fp == 0)
+			break;
+		if (i >= depth) {
+			blk->hdr.flags |= CT_USTACK_TRUNCATED;
+			break;
+		}
+		if (bpf_probe_read_user(pair, sizeof(pair), (void *)fp) != 0) {
+			blk->hdr.flags |= CT_USTACK_FAULT;
+			break;
+		}
+		if (pair[1] == 0)
+			break;
+		blk->frames[i] = pair[1];
+		n = i + 1;
+		/* The chain must climb the stack: anything else is not a frame pointer (a frameless caller). */
+		if (pair[0] <= fp)
+			break;
+		fp = pair[0];
+	}
+	blk->hdr.n = n;
+	return n;
+}
+
 /* The body both programs share; each attach mode needs its own program (see calltape_probe_multi). */
 static __always_inline int handle(struct pt_regs *ctx)
 {
@@ -201,6 +258,20 @@ static __always_inline int handle(struct pt_regs *ctx)
 		ev->n_derefs = i + 1;
 	}
 
+	/* Bounds the verifier can follow; at run time off is far below (see CT_SCRATCH_SIZE). */
+	if (plan->ustack_depth && off <= CT_SCRATCH_SIZE - sizeof(struct ct_ustack_block)) {
+		__u32 n = walk_ustack((struct ct_ustack_block *)(buf + off), ctx->rip, ctx->rsp, ctx->rbp, plan->ustack_depth);
+
+		if (n > CT_MAX_USTACK)
+			n = CT_MAX_USTACK;
+		/* A no-op after the clamp (CT_MAX_USTACK is 2^7 - 1) that the verifier can follow where clang drops the clamp. */
+		barrier_var(n);
+		n &= 0x7f;
+		ev->flags |= CT_EVF_USTACK;
+		off += sizeof(struct ct_ustack_hdr) + 8 * n;
+	}
+
+	barrier_var(off);
 	if (off > CT_SCRATCH_SIZE)
 		return 0;
 	if (bpf_ringbuf_output(&events, buf, off, BPF_RB_NO_WAKEUP) != 0)

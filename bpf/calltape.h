@@ -39,7 +39,9 @@ enum ct_reg {
 #define CT_MAX_DEREFS 4
 #define CT_MAX_STACK 256	/* bytes of stack window above SP */
 #define CT_MAX_DEREF_LEN 1024	/* bytes copied per dereference */
-#define CT_SCRATCH_SIZE 8192	/* >= sizeof(struct ct_event) + CT_MAX_STACK + CT_MAX_DEREFS * (4 + CT_MAX_DEREF_LEN) */
+#define CT_MAX_USTACK 127	/* frames of user stack (--stack-depth); fits ct_plan.ustack_depth */
+#define CT_SCRATCH_SIZE 8192	/* >= sizeof(struct ct_event) + CT_MAX_STACK + CT_MAX_DEREFS * (8 + CT_MAX_DEREF_LEN)
+			   + sizeof(struct ct_ustack_hdr) + 8 * CT_MAX_USTACK */
 
 /*
  * The attach cookie: the probe id in the low 32 bits, and this flag when the plan has neither a stack window nor
@@ -74,7 +76,7 @@ struct ct_deref {
 struct ct_plan {
 	__u16 stack_len;	/* bytes of stack window to copy from SP, <= CT_MAX_STACK */
 	__u8 n_derefs;		/* <= CT_MAX_DEREFS */
-	__u8 pad;
+	__u8 ustack_depth;	/* frames of user stack to walk, <= CT_MAX_USTACK; 0: none (was pad) */
 	__u32 pad2;
 	struct ct_deref derefs[CT_MAX_DEREFS];
 };
@@ -86,8 +88,9 @@ struct ct_counters {
 };
 
 /*
- * One ring-buffer record. The fixed part is followed by stack_len bytes of stack window and then n_derefs
- * dereference blocks, each a struct ct_deref_hdr and then hdr.len bytes.
+ * One ring-buffer record. The fixed part is followed by stack_len bytes of stack window, then n_derefs
+ * dereference blocks, each a struct ct_deref_hdr and then hdr.len bytes, and last, when flags has CT_EVF_USTACK,
+ * the user stack: a struct ct_ustack_hdr and then hdr.n return addresses (__u64 each).
  */
 struct ct_event {
 	__u64 ktime_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -102,6 +105,22 @@ struct ct_event {
 };
 
 #define CT_EVF_STACK_FAULT 1	/* the stack window could not be read */
+#define CT_EVF_USTACK 2		/* a user stack block trails the record */
+
+/*
+ * The user stack, walked by frame pointers from the probe point, which is a function's entry or a RET: frame 0 is
+ * the probed IP, frame 1 the return address at [SP] (the callee has not pushed RBP yet, so RBP is still the
+ * caller's frame), then [RBP+8] up the RBP chain (x86-64 psABI frame layout: saved RBP at [RBP], return address
+ * above it).
+ */
+struct ct_ustack_hdr {
+	__u16 n;	/* frames that follow */
+	__u16 flags;	/* CT_USTACK_* */
+	__u32 pad;
+};
+
+#define CT_USTACK_TRUNCATED 1	/* the walk stopped at ustack_depth with frames left */
+#define CT_USTACK_FAULT 2	/* a frame pointer pointed at unreadable memory: frames beyond it are unknown */
 
 struct ct_deref_hdr {
 	__u16 len;	/* bytes that follow */

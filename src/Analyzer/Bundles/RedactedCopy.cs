@@ -34,7 +34,8 @@ internal static class RedactedCopy
                 data.Write(d.Data);
             }
             w.WriteEvent(ev.Probe, ev.KtimeNs, ev.Pid, ev.Tid, ev.Registers, byId[ev.Probe].Probe.Plan.StackLen > 0,
-                ev.Stack ?? [], data.WrittenSpan, slices);
+                ev.Stack ?? [], data.WrittenSpan, slices, new UserStackSample(byId[ev.Probe].Probe.Plan.UserStack > 0,
+                    ev.UserStack is not null, (int)(ev.UserStack?.Flags ?? 0), ev.UserStack?.Frames));
             last = Math.Max(last, ev.KtimeNs);
         }
         if (reader.Losses.Count > 0) w.WriteLoss(reader.Trailer?.KtimeNs ?? last, reader.Losses.ToList());

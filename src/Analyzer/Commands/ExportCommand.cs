@@ -11,7 +11,7 @@ public static class ExportCommand
     {
         var input = new Argument<string>("input") { Description = "A capture directory, a bundle, or a directory made by calltape convert." };
         var perfetto = new Option<string?>("--perfetto") { Description = "Chrome trace-event JSON for ui.perfetto.dev or chrome://tracing: a slice per call, a track per thread or goroutine." };
-        var folded = new Option<string?>("--folded") { Description = "Folded stacks for flame graphs (flamegraph.pl, speedscope), weighted by self time in ns." };
+        var folded = new Option<string?>("--folded") { Description = "Folded stacks for flame graphs (flamegraph.pl, speedscope): the recorded user stacks weighted by calls when the capture has them (calltape-record --stack), else the call nesting weighted by self time in ns." };
         var csv = new Option<string?>("--csv") { Description = "The calls as CSV." };
         var jsonl = new Option<string?>("--jsonl") { Description = "The calls as JSON Lines." };
         var binaries = CommonOptions.Binaries();

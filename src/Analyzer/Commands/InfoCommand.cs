@@ -37,9 +37,11 @@ public static class InfoCommand
         var hasExits = paired.Count > 0;
         var pairer = new CallPairer<byte>();
         var abandoned = new List<byte>();
+        long withStack = 0;
         foreach (var ev in reader.Events())
         {
             total++;
+            if (ev.UserStack is not null) withStack++;
             // Pairs exactly as convert does, so the counts here are the NULL durations there.
             if (hasExits && byId.TryGetValue(ev.Probe, out var probe))
             {
@@ -74,6 +76,14 @@ public static class InfoCommand
         {
             pairer.Drain();
             o.WriteLine($"returns     {ProbeText.Returns(pairer.Paired, pairer.UnmatchedExits, pairer.Unclosed)}");
+        }
+        if (h.Probes.Any(p => p.Plan.UserStack > 0))
+        {
+            var stacks = reader.Stacks;
+            var truncated = stacks.Count(s => s.Flags.HasFlag(StackFlags.Truncated));
+            var faults = stacks.Count(s => s.Flags.HasFlag(StackFlags.Fault));
+            o.WriteLine($"stacks      {ProbeText.Count(stacks.Count)} distinct user stacks for {ProbeText.Count(withStack)} calls"
+                + $" ({ProbeText.Count(total - withStack)} calls without one); {truncated} cut at --stack-depth, {faults} ended at a frame without frame pointer");
         }
         if (total > 0)
         {

@@ -22,18 +22,23 @@ public static class ReplayCommand
         };
         var limit = new Option<long>("--limit", "-n") { Description = "Stop after this many lines (0: no limit).", DefaultValueFactory = _ => 0 };
         var binaries = CommonOptions.Binaries();
+        var stack = new Option<bool>("--stack") { Description = "Print each call's user stack under it (captures recorded with calltape-record --stack), symbolized from the binaries." };
         var cmd = new Command("replay", "Print the calls in time order, nested per thread or goroutine, with durations, arguments and return values.")
         {
-            capture, function, pid, tid, since, until, where, limit, binaries,
+            capture, function, pid, tid, since, until, where, limit, binaries, stack,
         };
         cmd.SetAction((pr, ct) => RunAsync(pr.GetValue(capture)!, new Options(pr.GetValue(function), pr.GetValue(pid), pr.GetValue(tid),
-            pr.GetValue(since), pr.GetValue(until), pr.GetValue(where), pr.GetValue(limit)), pr.GetValue(binaries), output, error, ct));
+            pr.GetValue(since), pr.GetValue(until), pr.GetValue(where), pr.GetValue(limit)) { Stack = pr.GetValue(stack) }, pr.GetValue(binaries), output, error, ct));
         return cmd;
     }
 
     /// <summary>The filters as the user wrote them.</summary>
     public sealed record Options(string? Function = null, uint? Pid = null, uint? Tid = null, string? Since = null, string? Until = null,
-        string? Where = null, long Limit = 0);
+        string? Where = null, long Limit = 0)
+    {
+        /// <summary>Print user stacks under calls.</summary>
+        public bool Stack { get; init; }
+    }
 
     public static async Task<int> RunAsync(string capture, Options o, string? binaries, TextWriter output, TextWriter error,
         CancellationToken ct = default)
@@ -45,16 +50,17 @@ public static class ReplayCommand
         var since = o.Since is null ? 0 : TimeArgument.ToKtime(o.Since, "--since", clock);
         var until = o.Until is null ? ulong.MaxValue : TimeArgument.ToKtime(o.Until, "--until", clock);
         var where = string.IsNullOrWhiteSpace(o.Where) ? null : await WhereMatcher.MatchAsync(capture, binaries, o.Where, error, ct);
+        var stacks = o.Stack ? new Stacks.StackResolver(reader.Header, input.Binaries) : null;
         var filter = new CallFilter(o.Function is null ? null : CallFilter.Glob(o.Function), o.Pid, o.Tid, since, until, where, clock);
         if (!ReferenceEquals(output, Console.Out))
         {
-            ReplayRunner.Run(reader, filter, output, error, o.Limit);
+            ReplayRunner.Run(reader, filter, output, error, o.Limit, stacks);
             return 0;
         }
         var stdout = PagerOutput.OpenStdout();
         try
         {
-            ReplayRunner.Run(reader, filter, stdout, error, o.Limit);
+            ReplayRunner.Run(reader, filter, stdout, error, o.Limit, stacks);
             stdout.Flush();
         }
         catch (IOException ex) when (PagerOutput.IsClosedPipe(ex))

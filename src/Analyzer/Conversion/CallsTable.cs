@@ -4,7 +4,8 @@ using Parquet.Schema;
 namespace Calltape.Analyzer.Conversion;
 
 /// <summary>Streams calls.parquet: one row per call with its time, thread, probe, function, build-id, args JSON, and (with
-/// exit probes) its duration and results JSON; both NULL when the call has no matched return.</summary>
+/// exit probes) its duration and results JSON; both NULL when the call has no matched return; and the id of its user
+/// stack in stacks.parquet (calltape-record --stack), else NULL.</summary>
 /// <remarks>
 /// Double-buffered: a full batch is written on the thread pool while the convert loop fills the other, because
 /// encoding and compressing this table costs about as much as reading and decoding the capture.
@@ -23,6 +24,7 @@ internal sealed class CallsTable : IAsyncDisposable
     private static readonly DataField ArgsField = new DataField<string>("args", nullable: false);
     private static readonly DataField DurationField = new DataField<long?>("duration_ns");
     private static readonly DataField RetField = new DataField<string>("ret", nullable: true);
+    private static readonly DataField StackField = new DataField<int?>("stack_id");
 
     private readonly Stream _stream;
     private readonly ParquetWriter _writer;
@@ -45,7 +47,7 @@ internal sealed class CallsTable : IAsyncDisposable
 
     public static async Task<CallsTable> CreateAsync(string dir, int rowGroupRows)
     {
-        var schema = new ParquetSchema(TsField, KtimeField, PidField, TidField, ProbeField, FunctionField, BuildIdField, ArgsField, DurationField, RetField);
+        var schema = new ParquetSchema(TsField, KtimeField, PidField, TidField, ProbeField, FunctionField, BuildIdField, ArgsField, DurationField, RetField, StackField);
         var stream = ParquetFiles.Create(Path.Combine(dir, FileName));
         // args is nearly unique per row: a dictionary only costs time there, and measured files came out larger.
         var writer = await ParquetWriter.CreateAsync(schema, stream, ParquetFiles.Options(["function", "build_id"]));
@@ -54,7 +56,7 @@ internal sealed class CallsTable : IAsyncDisposable
 
     /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
     public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, string function, string? buildId, string args,
-        long? durationNs = null, string? ret = null)
+        long? durationNs = null, string? ret = null, int? stackId = null)
     {
         var b = _current;
         var row = b.Count++;
@@ -68,6 +70,7 @@ internal sealed class CallsTable : IAsyncDisposable
         b.Args[row] = args;
         b.Duration[row] = durationNs;
         b.Ret[row] = ret!;
+        b.Stack[row] = stackId;
         Rows++;
     }
 
@@ -104,6 +107,7 @@ internal sealed class CallsTable : IAsyncDisposable
             await rg.WriteAsync(ArgsField, new ArraySegment<string>(b.Args, 0, n));
             await rg.WriteAsync<long>(DurationField, new ReadOnlyMemory<long?>(b.Duration, 0, n));
             await rg.WriteAsync(RetField, new ArraySegment<string>(b.Ret, 0, n));
+            await rg.WriteAsync<int>(StackField, new ReadOnlyMemory<int?>(b.Stack, 0, n));
             rg.CompleteValidate();
         }
         b.Count = 0;
@@ -127,6 +131,7 @@ internal sealed class CallsTable : IAsyncDisposable
         public readonly string[] Function = new string[capacity], BuildId = new string[capacity], Args = new string[capacity],
             Ret = new string[capacity];
         public readonly long?[] Duration = new long?[capacity];
+        public readonly int?[] Stack = new int?[capacity];
         public int Count;
     }
 }

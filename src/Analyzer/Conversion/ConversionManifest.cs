@@ -15,7 +15,7 @@ internal sealed record ConversionManifest(int Version, string Capture, string Ca
     public const string FileName = "calltape.json";
 
     /// <summary>Bump when tables or columns change shape, so stale caches are rebuilt rather than misread.</summary>
-    public const int CurrentVersion = 2; // 2: calls.duration_ns and calls.ret; return columns in function tables
+    public const int CurrentVersion = 3; // 2: calls.duration_ns and calls.ret; return columns in function tables; 3: calls.stack_id, stacks
 
     public void Write(string dir)
     {

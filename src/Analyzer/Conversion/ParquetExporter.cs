@@ -5,6 +5,7 @@ using Calltape.Capture.Decoding;
 using Calltape.Capture.Format;
 using Calltape.Capture.Model;
 using Calltape.Capture.Pairing;
+using Calltape.Analyzer.Stacks;
 
 namespace Calltape.Analyzer.Conversion;
 
@@ -29,20 +30,22 @@ internal sealed record ReturnStats(long Paired, long UnmatchedExits, long Unclos
 /// </remarks>
 internal static class ParquetExporter
 {
+    /// <param name="binaries">Where to look for the traced binaries first (--binaries), to symbolize user stacks.</param>
     public static async Task<ConversionResult> ConvertAsync(CaptureReader reader, string outDir, int rowGroupRows = ParquetFiles.DefaultRowGroupRows,
-        CancellationToken ct = default)
+        CancellationToken ct = default, string? binaries = null)
     {
         var sw = Stopwatch.StartNew();
         var work = OutputDirectory.BeginWrite(outDir);
         try
         {
             var pairer = new CallPairer<RawEvent>();
-            var (events, manifest) = await WriteTablesAsync(reader, work, rowGroupRows, pairer, ct);
+            var stacks = new StackResolver(reader.Header, binaries);
+            var (events, manifest) = await WriteTablesAsync(reader, work, rowGroupRows, pairer, stacks, ct);
             manifest.Write(work);
             OutputDirectory.Commit(work, outDir);
             var returns = reader.Header.Probes.Any(p => p.Kind == ProbeKind.Exit)
                 ? new ReturnStats(pairer.Paired, pairer.UnmatchedExits, pairer.Unclosed) : null;
-            return new ConversionResult(outDir, events, manifest.Tables.Count, sw.Elapsed, reader.Trailer, reader.Warnings.ToArray())
+            return new ConversionResult(outDir, events, manifest.Tables.Count, sw.Elapsed, reader.Trailer, [.. reader.Warnings, .. stacks.Warnings])
             {
                 Returns = returns,
             };
@@ -55,7 +58,7 @@ internal static class ParquetExporter
     }
 
     private static async Task<(long Events, ConversionManifest Manifest)> WriteTablesAsync(CaptureReader reader, string dir, int rowGroupRows,
-        CallPairer<RawEvent> pairer, CancellationToken ct)
+        CallPairer<RawEvent> pairer, StackResolver stacks, CancellationToken ct)
     {
         var header = reader.Header;
         var layout = TableLayout.Plan(header);
@@ -80,6 +83,7 @@ internal static class ParquetExporter
             var budget = 2L * rowGroupRows;
             var clock = header.Clock;
             var abandoned = new List<RawEvent>();
+            var stackProbe = new Dictionary<int, int>(); // stack id -> a probe that recorded it
 
             // One row per call, written when the call completes (its exit arrives), is given up, or the capture ends.
             async Task EmitAsync(RawEvent ev, RawEvent? exitEv, ExitState? exit)
@@ -110,7 +114,8 @@ internal static class ParquetExporter
                 }
                 table.Commit();
                 st.Events++;
-                calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.Probe.Function, st.BuildId, args, duration, ret);
+                if (ev.UserStack is { } us) stackProbe.TryAdd(us.Id, ev.Probe);
+                calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.Probe.Function, st.BuildId, args, duration, ret, ev.UserStack?.Id);
                 if (++buffered > budget || table.IsFull) buffered -= await FlushLargestAsync(tables, table);
                 if (calls.IsFull)
                 {
@@ -145,6 +150,7 @@ internal static class ParquetExporter
             await calls.FlushAsync();
             foreach (var t in tables) await t.FlushAsync();
             await calls.CompleteAsync();
+            await StacksTable.WriteAsync(dir, header, reader.Stacks, stackProbe, stacks);
         }
         finally
         {

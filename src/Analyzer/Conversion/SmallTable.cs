@@ -13,6 +13,10 @@ internal sealed class SmallTable
 
     public SmallTable Int(string name, int[] values) => Add(new DataField<int>(name), values.Length, (rg, f) => rg.WriteAsync<int>(f, values));
 
+    public SmallTable NullableInt(string name, int?[] values) => Add(new DataField<int?>(name), values.Length, (rg, f) => rg.WriteAsync<int>(f, values));
+
+    public SmallTable Bool(string name, bool[] values) => Add(new DataField<bool>(name), values.Length, (rg, f) => rg.WriteAsync<bool>(f, values));
+
     public SmallTable Long(string name, long[] values) => Add(new DataField<long>(name), values.Length, (rg, f) => rg.WriteAsync<long>(f, values));
 
     public SmallTable ULong(string name, ulong[] values) => Add(new DataField<ulong>(name), values.Length, (rg, f) => rg.WriteAsync<ulong>(f, values));

@@ -21,7 +21,7 @@ internal sealed record ColumnSpec(string Name, ColumnKind Kind, int Param, Colum
 internal static class TableLayout
 {
     /// <summary>Views of the fixed tables; a function named like one of them is reachable as fn."name".</summary>
-    public static readonly string[] FixedViews = ["calls", "probes", "binaries", "loss"];
+    public static readonly string[] FixedViews = ["calls", "probes", "binaries", "loss", "stacks"];
 
     /// <summary>Event columns every function table starts with; a parameter of the same name gets a suffix.</summary>
     public static readonly string[] EventColumns = ["ts", "pid", "tid"];

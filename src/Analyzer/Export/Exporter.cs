@@ -23,7 +23,10 @@ internal static class Exporter
             using var source = CallSource.Open(dir, manifest, spill);
             var lines = new List<string>();
             if (targets.Perfetto is { } p) lines.Add(Perfetto(source, p, ct));
-            if (targets.Folded is { } f) lines.Add(Folded(source, f, ct));
+            if (targets.Folded is { } f)
+                lines.Add(FoldedUserStacks.Present(source)
+                    ? $"folded: {f}: {FoldedUserStacks.Write(source, dir, f)} stacks from recorded user stacks, weighted by calls"
+                    : Folded(source, f, ct));
             if (targets.Csv is { } c) lines.Add(Csv(source, c));
             if (targets.JsonLines is { } j) lines.Add(JsonLines(source, j, ct));
             return lines;

@@ -20,6 +20,9 @@ internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, Tex
     private readonly Queue<Line> _queue = new();
     private readonly Dictionary<CallKey, ulong> _goids = [];
 
+    /// <summary>With replay --stack: the lines to print under a call's line (its user stack), or null to print none.</summary>
+    public Func<RawEvent, ProbeSpec, IReadOnlyList<string>?>? StackLines { get; init; }
+
     /// <summary>Lines written so far.</summary>
     public long Printed { get; private set; }
 
@@ -31,7 +34,7 @@ internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, Tex
         var st = Track(call);
         if (!st.Selected) return;
         Decide(call.Parent);
-        Enqueue(Format(call.Entry, call.Key, call.Probe, null, st.Depth, $"{Call(call)}"));
+        Enqueue(WithStack(call, st.Depth, Format(call.Entry, call.Key, call.Probe, null, st.Depth, $"{Call(call)}")));
     }
 
     public void Enter(CallFrame call)
@@ -53,7 +56,7 @@ internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, Tex
         var ret = Results(exitProbe, exit);
         if (st.Pending is { } line)
         {
-            line.Text = Format(call.Entry, call.Key, call.Probe, duration, st.Depth, Call(call) + ret);
+            line.Text = WithStack(call, st.Depth, Format(call.Entry, call.Key, call.Probe, duration, st.Depth, Call(call) + ret));
             line.Call = null;
             st.Pending = null;
             Flush();
@@ -66,7 +69,7 @@ internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, Tex
         if (call.Tag is not State { Selected: true } st) return;
         if (st.Pending is { } line)
         {
-            line.Text = Format(call.Entry, call.Key, call.Probe, null, st.Depth, Call(call) + " /* no return */");
+            line.Text = WithStack(call, st.Depth, Format(call.Entry, call.Key, call.Probe, null, st.Depth, Call(call) + " /* no return */"));
             line.Call = null;
             st.Pending = null;
             Flush();
@@ -118,7 +121,7 @@ internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, Tex
             if (p.Tag is not State { Selected: true } st) continue;
             if (st.Pending is { } line)
             {
-                line.Text = Format(p.Entry, p.Key, p.Probe, null, st.Depth, Call(p) + " {");
+                line.Text = WithStack(p, st.Depth, Format(p.Entry, p.Key, p.Probe, null, st.Depth, Call(p) + " {"));
                 line.Call = null;
                 st.Pending = null;
                 Flush();
@@ -140,6 +143,15 @@ internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, Tex
             output.WriteLine(_queue.Dequeue().Text);
             Printed++;
         }
+    }
+
+    /// <summary>The call's line, then its stack frames (if asked for) indented under it, one per line.</summary>
+    private string WithStack(CallFrame call, int depth, string line)
+    {
+        if (StackLines?.Invoke(call.Entry, call.Probe) is not { Count: > 0 } frames) return line;
+        // Under the call text: the width of Format's time, flow and duration columns, then its " | " and indentation.
+        var prefix = new string(' ', 12 + 2 + 22 + 1 + 12) + " | " + new string(' ', 2 * depth) + "    ";
+        return line + string.Concat(frames.Select(f => "\n" + prefix + f));
     }
 
     private static string Call(CallFrame c) => $"{c.Probe.Function}({ValueText.Params(c.Probe, c.Entry)})";

@@ -9,9 +9,11 @@ namespace Calltape.Analyzer.Replay;
 /// </remarks>
 internal static class ReplayRunner
 {
-    public static long Run(CaptureReader reader, CallFilter filter, TextWriter output, TextWriter error, long limit)
+    /// <param name="stacks">replay --stack: symbolizes each call's user stack to print under it; null prints none.</param>
+    public static long Run(CaptureReader reader, CallFilter filter, TextWriter output, TextWriter error, long limit,
+        Stacks.StackResolver? stacks = null)
     {
-        var printer = new ReplayPrinter(reader.Header, filter, output, limit);
+        var printer = new ReplayPrinter(reader.Header, filter, output, limit) { StackLines = stacks is null ? null : (ev, p) => StackText(stacks, ev, p) };
         var tracker = new CallTracker(reader.Header, printer);
         var losses = new LossTimeline(reader.Chunks);
         var cut = false;
@@ -40,6 +42,23 @@ internal static class ReplayRunner
             foreach (var w in reader.Warnings) error.WriteLine($"warning: {w}");
         }
         printer.Finish();
+        if (stacks is not null)
+            foreach (var w in stacks.Warnings) error.WriteLine($"warning: {w}");
         return printer.Printed;
+    }
+
+    /// <summary>"at FUNCTION (FILE:LINE)" per frame, innermost first; "[inlined]" marks a call the compiler inlined.</summary>
+    private static IReadOnlyList<string>? StackText(Stacks.StackResolver stacks, Capture.Model.RawEvent ev, Capture.Model.ProbeSpec probe)
+    {
+        if (ev.UserStack is not { } us) return null;
+        var lines = new List<string>();
+        foreach (var f in stacks.Resolve(us, probe))
+        {
+            var where = f.File is null ? $" (0x{f.Address:x})" : $" ({Path.GetFileName(f.File)}:{f.Line})";
+            lines.Add($"at {Symbols.StackSymbolizer.DisplayName(f)}{(f.Function is null ? "" : where)}{(f.Inlined ? " [inlined]" : "")}");
+        }
+        if (us.Flags.HasFlag(Capture.Model.StackFlags.Truncated)) lines.Add("... (more frames: raise --stack-depth)");
+        else if (us.Flags.HasFlag(Capture.Model.StackFlags.Fault)) lines.Add("... (a caller without frame pointers: outer frames unknown)");
+        return lines;
     }
 }

@@ -6,6 +6,9 @@ public static class CaptureFormat
     /// <summary>Bumped on any change a version-1 reader would misread.</summary>
     public const int Version = 1;
 
+    /// <summary>Additions a version-1 reader rejects cleanly rather than misreads: 1 adds user stacks (tags -5, -6).</summary>
+    public const int Minor = 1;
+
     public const string Magic = "calltape";
     public const string ManifestFile = "manifest.msgpack";
     public const string ChunkPrefix = "chunk-";
@@ -17,6 +20,8 @@ public static class CaptureFormat
     public const int TagLoss = -2;
     public const int TagTrailer = -3;
     public const int TagHeader = -4;
+    public const int TagStack = -5;
+    public const int TagMapping = -6;
 
     public static string ChunkName(int seq) => $"{ChunkPrefix}{seq:D6}{ChunkSuffix}";
 

@@ -15,6 +15,7 @@ public sealed class CaptureReader
     private readonly List<string> _warnings = [];
 
     private readonly ProbeSpec?[] _probesById;
+    private readonly StackInterner _stacks = new();
 
     private CaptureReader(string dir, SessionHeader header, string[] chunks)
     {
@@ -40,6 +41,9 @@ public sealed class CaptureReader
 
     /// <summary>The last cumulative counters per probe and CPU, after enumeration.</summary>
     public IReadOnlyCollection<LossCounter> Losses => _loss.Values;
+
+    /// <summary>Distinct user stacks seen so far, by capture-wide id (complete after enumeration).</summary>
+    public IReadOnlyList<UserStack> Stacks => _stacks.All;
 
     /// <summary>Torn tails and other recoverable damage, after enumeration.</summary>
     public IReadOnlyList<string> Warnings => _warnings;
@@ -89,13 +93,14 @@ public sealed class CaptureReader
         var pos = SkipHeader(mem, path, path == _chunks[^1]);
         if (pos < 0) yield break;
         var threads = new List<(uint Pid, uint Tid)>();
+        var stacks = new List<UserStack>();
         ulong ktime = 0;
         var count = 0L;
         while (pos < mem.Length)
         {
             RawEvent? ev;
             int consumed;
-            if (FastEventParser.TryRead(mem.Span[pos..], _probesById, threads, ref ktime, out ev, out consumed))
+            if (FastEventParser.TryRead(mem.Span[pos..], _probesById, threads, stacks, ref ktime, out ev, out consumed))
             {
                 pos += consumed;
                 count++;
@@ -104,7 +109,7 @@ public sealed class CaptureReader
             }
             try
             {
-                ev = ReadItem(mem[pos..], threads, ref ktime, out consumed);
+                ev = ReadItem(mem[pos..], threads, stacks, ref ktime, out consumed);
             }
             catch (EndOfStreamException)
             {
@@ -122,7 +127,7 @@ public sealed class CaptureReader
         }
     }
 
-    private RawEvent? ReadItem(ReadOnlyMemory<byte> mem, List<(uint Pid, uint Tid)> threads, ref ulong ktime, out int consumed)
+    private RawEvent? ReadItem(ReadOnlyMemory<byte> mem, List<(uint Pid, uint Tid)> threads, List<UserStack> stacks, ref ulong ktime, out int consumed)
     {
         var r = new MessagePackReader(mem);
         var n = r.ReadArrayHeader();
@@ -147,18 +152,28 @@ public sealed class CaptureReader
             case CaptureFormat.TagTrailer:
                 Trailer = new Trailer(r.ReadUInt64(), r.ReadString() ?? "", r.ReadInt64());
                 break;
+            case CaptureFormat.TagStack:
+                if (n != 5) throw new InvalidDataException($"stack item of {n} elements");
+                var si = r.ReadInt32();
+                if (si != stacks.Count) throw new InvalidDataException($"stack {si} defined out of order");
+                var spid = r.ReadUInt32();
+                var sflags = (StackFlags)r.ReadInt32();
+                var frames = new ulong[r.ReadArrayHeader()];
+                for (var i = 0; i < frames.Length; i++) frames[i] = r.ReadUInt64();
+                stacks.Add(_stacks.Intern(spid, sflags, frames));
+                break;
             case CaptureFormat.TagHeader:
                 throw new InvalidDataException("a second header inside a chunk");
             default:
                 if (tag < 0) throw new InvalidDataException($"unknown item tag {tag}");
-                result = ReadEvent(ref r, n, tag, threads, ref ktime);
+                result = ReadEvent(ref r, n, tag, threads, stacks, ref ktime);
                 break;
         }
         consumed = (int)r.Consumed;
         return result;
     }
 
-    private RawEvent ReadEvent(ref MessagePackReader r, int n, int probeId, List<(uint Pid, uint Tid)> threads, ref ulong ktime)
+    private RawEvent ReadEvent(ref MessagePackReader r, int n, int probeId, List<(uint Pid, uint Tid)> threads, List<UserStack> stacks, ref ulong ktime)
     {
         var probe = (uint)probeId < (uint)_probesById.Length ? _probesById[probeId] : null;
         if (probe is null) throw new InvalidDataException($"event of unknown probe {probeId}");
@@ -167,8 +182,9 @@ public sealed class CaptureReader
         if ((uint)t >= (uint)threads.Count) throw new InvalidDataException($"event names undefined thread {t}");
         var plan = probe.Plan;
         var hasStack = plan.StackLen > 0;
-        if (n != 3 + plan.Registers.Count + (hasStack ? 1 : 0) + plan.Derefs.Count)
-            throw new InvalidDataException($"event of probe {probeId} has {n} elements, its plan says {3 + plan.Registers.Count + (hasStack ? 1 : 0) + plan.Derefs.Count}");
+        var want = 3 + plan.Registers.Count + (hasStack ? 1 : 0) + plan.Derefs.Count + (plan.UserStack > 0 ? 1 : 0);
+        if (n != want)
+            throw new InvalidDataException($"event of probe {probeId} has {n} elements, its plan says {want}");
         var regs = new ulong[plan.Registers.Count];
         for (var i = 0; i < regs.Length; i++) regs[i] = r.ReadUInt64();
         byte[]? stack = null;
@@ -190,7 +206,14 @@ public sealed class CaptureReader
                     break;
             }
         }
-        return new RawEvent(probeId, ktime, threads[t].Pid, threads[t].Tid, regs, stack, derefs);
+        UserStack? user = null;
+        if (plan.UserStack > 0 && !r.TryReadNil())
+        {
+            var si = r.ReadInt32();
+            if ((uint)si >= (uint)stacks.Count) throw new InvalidDataException($"event names undefined stack {si}");
+            user = stacks[si];
+        }
+        return new RawEvent(probeId, ktime, threads[t].Pid, threads[t].Tid, regs, stack, derefs) { UserStack = user };
     }
 
     /// <summary>The header item's length, or -1 when the last chunk was cut inside it (one warning).</summary>
@@ -246,6 +269,8 @@ public sealed class CaptureReader
             var header = HeaderCodec.Read(ref r);
             if (header.FormatVersion != CaptureFormat.Version)
                 throw new CalltapeException($"{path}: capture format version {header.FormatVersion} is not supported (this build reads version {CaptureFormat.Version})", ExitCodes.Unsupported);
+            if (header.FormatMinor > CaptureFormat.Minor)
+                throw new CalltapeException($"{path}: capture format version {header.FormatVersion}.{header.FormatMinor} is newer than this build reads ({CaptureFormat.Version}.{CaptureFormat.Minor})", ExitCodes.Unsupported);
             consumed = (int)r.Consumed;
             return header;
         }

@@ -7,6 +7,20 @@ namespace Calltape.Capture.Format;
 /// <summary>Where one dereference's bytes sit inside the data span passed to <see cref="CaptureWriter.WriteEvent"/>.</summary>
 public readonly record struct DerefSlice(int Offset, int Length, long Want, int Error);
 
+/// <summary>The user stack of one event, for a probe whose plan has <c>UserStack</c> &gt; 0.</summary>
+/// <param name="Planned">The probe records stacks: the event gets a stack element (an index, or nil when absent).</param>
+/// <param name="Present">This event carries a stack (false: the ring record had no stack block).</param>
+/// <param name="Flags">StackFlags bits: 1 truncated at the depth limit, 2 a frame pointer was unreadable.</param>
+/// <param name="Frames">Frame 0 is the probed instruction, then return addresses, innermost first.</param>
+public readonly ref struct UserStackSample(bool planned, bool present, int flags, ReadOnlySpan<ulong> frames)
+{
+    public static UserStackSample None => default;
+    public bool Planned { get; } = planned;
+    public bool Present { get; } = present;
+    public int Flags { get; } = flags;
+    public ReadOnlySpan<ulong> Frames { get; } = frames;
+}
+
 /// <summary>Appends records to size-rotated chunk files of a capture directory (docs/FORMAT.md).</summary>
 /// <remarks>
 /// Every record is one top-level MessagePack item, so a reader recovers every record before a torn tail. Every chunk
@@ -22,6 +36,7 @@ public sealed class CaptureWriter : IDisposable
     private readonly long _chunkSize;
     private readonly ArrayBufferWriter<byte> _buf = new(BufferFlushBytes * 2);
     private readonly Dictionary<ulong, int> _threads = [];
+    private readonly StackTable _stacks = new();
     private FileStream? _file;
     private long _chunkBytes;
     private ulong _lastKtime;
@@ -65,9 +80,18 @@ public sealed class CaptureWriter : IDisposable
         return w;
     }
 
+    /// <summary>Distinct user stacks written so far (a stack written again in a later chunk counts again).</summary>
+    public long StacksWritten => _stacks.Written;
+
     /// <summary>Appends one probe hit. <paramref name="registers"/> are the plan's kept registers in order.</summary>
     public void WriteEvent(int probe, ulong ktimeNs, uint pid, uint tid, ReadOnlySpan<ulong> registers,
-        bool hasStack, ReadOnlySpan<byte> stack, ReadOnlySpan<byte> data, ReadOnlySpan<DerefSlice> derefs)
+        bool hasStack, ReadOnlySpan<byte> stack, ReadOnlySpan<byte> data, ReadOnlySpan<DerefSlice> derefs) =>
+        WriteEvent(probe, ktimeNs, pid, tid, registers, hasStack, stack, data, derefs, UserStackSample.None);
+
+    /// <summary>Appends one probe hit of a probe whose plan records user stacks when <paramref name="userStack"/> is not None.</summary>
+    /// <remarks>The stack is written once per chunk as a stack item (deduplicated by <see cref="StackTable"/>); the event names its index.</remarks>
+    public void WriteEvent(int probe, ulong ktimeNs, uint pid, uint tid, ReadOnlySpan<ulong> registers,
+        bool hasStack, ReadOnlySpan<byte> stack, ReadOnlySpan<byte> data, ReadOnlySpan<DerefSlice> derefs, UserStackSample userStack)
     {
         var key = ((ulong)pid << 32) | tid;
         var w = new MessagePackWriter(_buf);
@@ -78,7 +102,19 @@ public sealed class CaptureWriter : IDisposable
             w.WriteArrayHeader(4);
             w.Write(CaptureFormat.TagThread); w.Write(thread); w.Write(pid); w.Write(tid);
         }
-        w.WriteArrayHeader(3 + registers.Length + (hasStack ? 1 : 0) + derefs.Length);
+        var stackIndex = -1;
+        if (userStack.Present)
+        {
+            stackIndex = _stacks.Lookup(pid, userStack.Flags, userStack.Frames, out var isNew);
+            if (isNew)
+            {
+                w.WriteArrayHeader(5);
+                w.Write(CaptureFormat.TagStack); w.Write(stackIndex); w.Write(pid); w.Write(userStack.Flags);
+                w.WriteArrayHeader(userStack.Frames.Length);
+                foreach (var f in userStack.Frames) w.Write(f);
+            }
+        }
+        w.WriteArrayHeader(3 + registers.Length + (hasStack ? 1 : 0) + derefs.Length + (userStack.Planned ? 1 : 0));
         w.Write(probe);
         // Records from different CPUs reach the ring slightly out of order, so the delta is signed.
         w.Write((long)(ktimeNs - _lastKtime));
@@ -101,6 +137,10 @@ public sealed class CaptureWriter : IDisposable
             {
                 w.Write(bytes);
             }
+        }
+        if (userStack.Planned)
+        {
+            if (stackIndex >= 0) w.Write(stackIndex); else w.WriteNil();
         }
         w.Flush();
         Events++;
@@ -168,6 +208,7 @@ public sealed class CaptureWriter : IDisposable
         ChunkCount = seq + 1;
         _chunkBytes = 0;
         _threads.Clear();
+        _stacks.Reset();
         _lastKtime = 0;
         var w = new MessagePackWriter(_buf);
         WriteHeaderItem(ref w, _header, seq);

@@ -12,7 +12,7 @@ namespace Calltape.Capture.Format;
 /// </remarks>
 internal static class FastEventParser
 {
-    public static bool TryRead(ReadOnlySpan<byte> s, ProbeSpec?[] probes, List<(uint Pid, uint Tid)> threads, ref ulong ktime,
+    public static bool TryRead(ReadOnlySpan<byte> s, ProbeSpec?[] probes, List<(uint Pid, uint Tid)> threads, List<UserStack> stacks, ref ulong ktime,
         out RawEvent? ev, out int consumed)
     {
         ev = null;
@@ -23,7 +23,7 @@ internal static class FastEventParser
         if (!TryInt(s, ref p, out var tag) || tag < 0 || tag >= probes.Length || probes[tag] is not { } probe) return false;
         var plan = probe.Plan;
         var hasStack = plan.StackLen > 0;
-        if (n != 3 + plan.Registers.Count + (hasStack ? 1 : 0) + plan.Derefs.Count) return false;
+        if (n != 3 + plan.Registers.Count + (hasStack ? 1 : 0) + plan.Derefs.Count + (plan.UserStack > 0 ? 1 : 0)) return false;
         if (!TryInt(s, ref p, out var dt) || !TryInt(s, ref p, out var t) || (ulong)t >= (ulong)threads.Count) return false;
         var regs = plan.Registers.Count == 0 ? [] : new ulong[plan.Registers.Count];
         for (var i = 0; i < regs.Length; i++)
@@ -55,9 +55,16 @@ internal static class FastEventParser
             else if (TryInt(s, ref p, out var err) && err is >= int.MinValue and <= int.MaxValue) derefs[i] = new DerefData([], 0, (int)err);
             else return false;
         }
+        UserStack? user = null;
+        if (plan.UserStack > 0)
+        {
+            if (p < s.Length && s[p] == 0xc0) p++;
+            else if (!TryInt(s, ref p, out var si) || si < 0 || si >= stacks.Count) return false;
+            else user = stacks[(int)si];
+        }
         ktime += (ulong)dt;
         consumed = p;
-        ev = new RawEvent((int)tag, ktime, threads[(int)t].Pid, threads[(int)t].Tid, regs, stack, derefs);
+        ev = new RawEvent((int)tag, ktime, threads[(int)t].Pid, threads[(int)t].Tid, regs, stack, derefs) { UserStack = user };
         return true;
     }
 

@@ -9,8 +9,11 @@ public static class HeaderCodec
 {
     public static void Write(ref MessagePackWriter w, SessionHeader h)
     {
-        w.WriteMapHeader(9);
+        // "minor" is written only when a probe records stacks, so other captures stay byte-identical to minor 0.
+        var minor = h.Probes.Any(p => p.Plan.UserStack > 0) ? CaptureFormat.Minor : 0;
+        w.WriteMapHeader(9 + (minor > 0 ? 1 : 0));
         w.Write("version"); w.Write(h.FormatVersion);
+        if (minor > 0) { w.Write("minor"); w.Write(minor); }
         w.Write("capture_id"); w.Write(h.CaptureId);
         w.Write("host"); w.Write(h.Host);
         w.Write("kernel"); w.Write(h.Kernel);
@@ -27,7 +30,7 @@ public static class HeaderCodec
 
     public static SessionHeader Read(ref MessagePackReader r)
     {
-        int version = 0; string id = "", host = "", kernel = "", target = "";
+        int version = 0, minor = 0; string id = "", host = "", kernel = "", target = "";
         ClockSync clock = default; string[] cmd = []; var bins = new List<BinaryInfo>(); var probes = new List<ProbeSpec>();
         var n = r.ReadMapHeader();
         for (var i = 0; i < n; i++)
@@ -35,6 +38,7 @@ public static class HeaderCodec
             switch (r.ReadString())
             {
                 case "version": version = r.ReadInt32(); break;
+                case "minor": minor = r.ReadInt32(); break;
                 case "capture_id": id = ReadStr(ref r); break;
                 case "host": host = ReadStr(ref r); break;
                 case "kernel": kernel = ReadStr(ref r); break;
@@ -46,7 +50,7 @@ public static class HeaderCodec
                 default: r.Skip(); break;
             }
         }
-        return new SessionHeader(version, id, host, kernel, clock, cmd, target, bins, probes);
+        return new SessionHeader(version, id, host, kernel, clock, cmd, target, bins, probes) { FormatMinor = minor };
     }
 
     private static void WriteBinary(ref MessagePackWriter w, BinaryInfo b)
@@ -66,7 +70,7 @@ public static class HeaderCodec
         // The return keys are written only for exits, so an entry-only capture is byte-identical to one from
         // before they existed; readers default a missing key (docs/FORMAT.md, "Probe map").
         var exit = p.Kind == ProbeKind.Exit;
-        w.WriteMapHeader(11 + (p.Note is null ? 0 : 1) + (exit ? 3 : 0) + (p.GoidDeref >= 0 ? 1 : 0));
+        w.WriteMapHeader(11 + (p.Note is null ? 0 : 1) + (exit ? 3 : 0) + (p.GoidDeref >= 0 ? 1 : 0) + (p.Plan.UserStack > 0 ? 1 : 0));
         w.Write("id"); w.Write(p.Id);
         w.Write("function"); w.Write(p.Function);
         w.Write("binary"); w.Write(p.Binary);
@@ -97,11 +101,12 @@ public static class HeaderCodec
             w.Write("retprobe"); w.Write(p.Uretprobe);
         }
         if (p.GoidDeref >= 0) { w.Write("goid"); w.Write(p.GoidDeref); }
+        if (p.Plan.UserStack > 0) { w.Write("ustack"); w.Write(p.Plan.UserStack); }
     }
 
     private static ProbeSpec ReadProbe(ref MessagePackReader r)
     {
-        int id = 0, binary = 0, stackLen = 0, entry = -1, goid = -1; var kind = ProbeKind.Entry; var retprobe = false; string fn = ""; string? note = null; ulong addr = 0, pOff = 0, fOff = 0; var abi = AbiKind.Raw;
+        int id = 0, binary = 0, stackLen = 0, entry = -1, goid = -1, ustack = 0; var kind = ProbeKind.Entry; var retprobe = false; string fn = ""; string? note = null; ulong addr = 0, pOff = 0, fOff = 0; var abi = AbiKind.Raw;
         var regs = new List<Reg>(); var derefs = new List<DerefSpec>(); var ps = new List<ParamSpec>();
         var n = r.ReadMapHeader();
         for (var i = 0; i < n; i++)
@@ -132,10 +137,11 @@ public static class HeaderCodec
                 case "entry": entry = r.ReadInt32(); break;
                 case "retprobe": retprobe = r.ReadBoolean(); break;
                 case "goid": goid = r.ReadInt32(); break;
+                case "ustack": ustack = r.ReadInt32(); break;
                 default: r.Skip(); break;
             }
         }
-        return new ProbeSpec(id, fn, binary, addr, pOff, fOff, abi, new CapturePlan(regs, stackLen, derefs), ps)
+        return new ProbeSpec(id, fn, binary, addr, pOff, fOff, abi, new CapturePlan(regs, stackLen, derefs) { UserStack = ustack }, ps)
         {
             Note = note, Kind = kind, EntryProbe = entry, Uretprobe = retprobe, GoidDeref = goid,
         };

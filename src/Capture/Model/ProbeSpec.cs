@@ -43,6 +43,9 @@ public sealed record CapturePlan(IReadOnlyList<Reg> Registers, int StackLen, IRe
 {
     public static CapturePlan RawRegisters(IEnumerable<Reg> regs) => new(regs.Distinct().Order().ToArray(), 0, []);
 
+    /// <summary>Frames of user stack to record on each hit (calltape-record --stack), 0 for none.</summary>
+    public int UserStack { get; init; }
+
     /// <summary>The position of a register among the kept ones, or -1.</summary>
     public int IndexOf(Reg r)
     {

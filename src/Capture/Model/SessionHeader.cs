@@ -23,4 +23,8 @@ public sealed record SessionHeader(
     IReadOnlyList<string> CommandLine,
     string Target,
     IReadOnlyList<BinaryInfo> Binaries,
-    IReadOnlyList<ProbeSpec> Probes);
+    IReadOnlyList<ProbeSpec> Probes)
+{
+    /// <summary>The format's minor version as read (0 when the header has none); writers derive it from the probes.</summary>
+    public int FormatMinor { get; init; }
+}

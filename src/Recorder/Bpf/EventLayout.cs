@@ -12,8 +12,12 @@ internal static class BpfLimits
     public const int MaxDerefs = 4;       // CT_MAX_DEREFS
     public const int MaxStack = 256;      // CT_MAX_STACK
     public const int MaxDerefLen = 1024;  // CT_MAX_DEREF_LEN
+    public const int MaxUserStack = 127;  // CT_MAX_USTACK
     public const int RegCount = 17;       // CT_NREGS
     public const byte EventFlagStackFault = 1; // CT_EVF_STACK_FAULT
+    public const byte EventFlagUserStack = 2;  // CT_EVF_USTACK
+    public const ushort UserStackTruncated = 1; // CT_USTACK_TRUNCATED
+    public const ushort UserStackFault = 2;     // CT_USTACK_FAULT
     public const ulong CookieRegsOnly = 1UL << 32; // CT_COOKIE_REGS_ONLY
     public const ushort DerefCString = 1; // CT_DEREF_CSTR
 }
@@ -44,7 +48,7 @@ internal struct CtPlan
 {
     public ushort StackLen;
     public byte NDerefs;
-    public byte Pad;
+    public byte UstackDepth;
     public uint Pad2;
     public CtDeref Deref0;
     public CtDeref Deref1;
@@ -82,4 +86,13 @@ internal struct CtDerefHdr
     public ushort Len;
     public short Err;
     public uint Want;
+}
+
+/// <summary>struct ct_ustack_hdr: precedes the user stack's return addresses at the end of a record.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CtUstackHdr
+{
+    public ushort N;
+    public ushort Flags;
+    public uint Pad;
 }

@@ -12,7 +12,9 @@ internal static class PlanEncoder
             throw new CalltapeException($"a plan's stack window of {plan.StackLen} bytes exceeds {BpfLimits.MaxStack}");
         if (plan.Derefs.Count > BpfLimits.MaxDerefs)
             throw new CalltapeException($"a plan has {plan.Derefs.Count} dereferences; the limit is {BpfLimits.MaxDerefs}");
-        var p = new CtPlan { StackLen = (ushort)plan.StackLen, NDerefs = (byte)plan.Derefs.Count };
+        if (plan.UserStack is < 0 or > BpfLimits.MaxUserStack)
+            throw new CalltapeException($"a plan's user stack of {plan.UserStack} frames exceeds {BpfLimits.MaxUserStack}");
+        var p = new CtPlan { StackLen = (ushort)plan.StackLen, NDerefs = (byte)plan.Derefs.Count, UstackDepth = (byte)plan.UserStack };
         for (var i = 0; i < plan.Derefs.Count; i++)
         {
             var d = plan.Derefs[i];

@@ -25,11 +25,20 @@ internal static class RecordCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print libbpf's log" };
         var returns = new Option<bool>("--returns") { Description = "Also probe every return: durations and return values (Go: a uprobe on each RET)" };
         var redact = new Option<string[]>("--redact") { Description = "Never write the values of parameters with this name, or matching /REGEX/ (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var stack = new Option<string[]>("--stack")
+        {
+            Description = "Record the user stack of each call, like perf record -g: at every probe, or only at functions matching " +
+                "GLOB (repeatable). Frame pointers are walked in BPF: Go keeps them on amd64; build C/C++ with -fno-omit-frame-pointer",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            HelpName = "GLOB",
+        };
+        var stackDepth = new Option<int>("--stack-depth") { Description = $"Frames per stack with --stack (1-{Bpf.BpfLimits.MaxUserStack})", DefaultValueFactory = _ => Planning.StackRequest.DefaultDepth };
         var command = new Argument<string[]>("command") { Description = "After --: a command to launch and trace", Arity = ArgumentArity.ZeroOrMore };
 
         var root = new RootCommand("calltape-record: record function calls of running programs with eBPF uprobes")
         {
-            output, probes, exe, pid, duration, maxEvents, maxSize, chunkSize, ringSize, stringMax, quiet, verbose, returns, redact, command,
+            output, probes, exe, pid, duration, maxEvents, maxSize, chunkSize, ringSize, stringMax, quiet, verbose, returns, redact, stack, stackDepth, command,
         };
         root.SetAction(parse =>
         {
@@ -53,7 +62,14 @@ internal static class RecordCommand
                 parse.GetValue(quiet),
                 parse.GetValue(verbose),
                 parse.GetValue(returns));
-            options = options with { Redact = parse.GetValue(redact) ?? [] };
+            var depth = parse.GetValue(stackDepth);
+            if (depth is < 1 or > Bpf.BpfLimits.MaxUserStack) throw new CalltapeException($"--stack-depth must be between 1 and {Bpf.BpfLimits.MaxUserStack}");
+            options = options with
+            {
+                Redact = parse.GetValue(redact) ?? [],
+                Stack = parse.GetResult(stack) is null ? null : parse.GetValue(stack) ?? [],
+                StackDepth = depth,
+            };
             return new Recording(options).Run(rawArgs);
         });
         return root;

@@ -12,12 +12,12 @@ internal sealed partial class BpfProgram
     public int MultiProgramFd { get; }
 
     /// <summary>
-    /// The attach cookie (bpf/calltape.h): the probe id, plus CT_COOKIE_REGS_ONLY when the plan copies no stack and
+    /// The attach cookie (bpf/calltape.h): the probe id, plus CT_COOKIE_REGS_ONLY when the plan copies no stack, walks no user stack and
     /// follows no pointer, so the BPF program can skip the plan lookup.
     /// </summary>
     public static ulong CookieOf(int id, CapturePlan plan)
     {
-        var regsOnly = plan.StackLen == 0 && plan.Derefs.Count == 0;
+        var regsOnly = plan.StackLen == 0 && plan.Derefs.Count == 0 && plan.UserStack == 0;
         return (ulong)(uint)id | (regsOnly ? BpfLimits.CookieRegsOnly : 0);
     }
 

@@ -14,6 +14,7 @@ internal sealed unsafe class EventSink : IDisposable
     private readonly int[][] _keep;       // per probe id: struct ct_event register indices the plan keeps
     private readonly bool[] _hasStack;    // per probe id: the plan has a stack window
     private readonly int[] _derefs;       // per probe id: the plan's dereference count
+    private readonly bool[] _userStack;   // per probe id: the plan walks the user stack
     private readonly (int Offset, int Length)[]?[] _zero; // per probe id: stack bytes of --redact'ed values, or null
     private readonly GCHandle _self;
     private readonly RingBufferHandle _ring;
@@ -27,6 +28,7 @@ internal sealed unsafe class EventSink : IDisposable
         _keep = new int[n][];
         _hasStack = new bool[n];
         _derefs = new int[n];
+        _userStack = new bool[n];
         _zero = new (int, int)[]?[n];
         PerProbe = new long[n];
         foreach (var p in probes)
@@ -34,6 +36,7 @@ internal sealed unsafe class EventSink : IDisposable
             _keep[p.Id] = p.Plan.Registers.Select(r => (int)r).ToArray();
             _hasStack[p.Id] = p.Plan.StackLen > 0;
             _derefs[p.Id] = p.Plan.Derefs.Count;
+            _userStack[p.Id] = p.Plan.UserStack > 0;
             _zero[p.Id] = zeroedStack?.GetValueOrDefault(p.Id);
         }
         _self = GCHandle.Alloc(this);
@@ -107,7 +110,19 @@ internal sealed unsafe class EventSink : IDisposable
             derefs[i] = new DerefSlice(off, len, h->Want, h->Err);
             off += len;
         }
-        _writer.WriteEvent(id, ev->KtimeNs, ev->Pid, ev->Tid, regs, _hasStack[id], stackOk ? stack : default, record, derefs);
+        // The user stack block trails the record (bpf/calltape.h, struct ct_ustack_hdr); absent if BPF ran out of room.
+        var user = UserStackSample.None;
+        if (_userStack[id])
+        {
+            user = new UserStackSample(true, false, 0, default);
+            if ((ev->Flags & BpfLimits.EventFlagUserStack) != 0 && off + sizeof(CtUstackHdr) <= size)
+            {
+                var sh = (CtUstackHdr*)(data + off);
+                var frames = Math.Min((int)sh->N, (size - off - sizeof(CtUstackHdr)) / sizeof(ulong));
+                user = new UserStackSample(true, true, sh->Flags, new ReadOnlySpan<ulong>(data + off + sizeof(CtUstackHdr), frames));
+            }
+        }
+        _writer.WriteEvent(id, ev->KtimeNs, ev->Pid, ev->Tid, regs, _hasStack[id], stackOk ? stack : default, record, derefs, user);
         PerProbe[id]++;
         Total++;
     }

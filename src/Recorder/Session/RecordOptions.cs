@@ -19,4 +19,10 @@ internal sealed record RecordOptions(
 {
     /// <summary>--redact rules (NAME or /REGEX/): parameters whose values are never written.</summary>
     public IReadOnlyList<string> Redact { get; init; } = [];
+
+    /// <summary>--stack: null records no user stacks; empty records them at every entry probe; else at functions matching a glob.</summary>
+    public IReadOnlyList<string>? Stack { get; init; }
+
+    /// <summary>--stack-depth: frames per user stack.</summary>
+    public int StackDepth { get; init; } = Planning.StackRequest.DefaultDepth;
 }

@@ -31,7 +31,7 @@ internal sealed class Recording
         if (_o.Exe is not null)
             foreach (var lib in paths.Skip(1)) Console.Error.WriteLine($"recording: {lib} is traced in every process that maps it (--exe filters no pid)");
         var redaction = Redaction.Apply(probes, _o.Redact, Console.Error);
-        probes = redaction.Probes;
+        probes = StackRequest.Apply(redaction.Probes, _o.Stack, _o.StackDepth);
         // DistinctBy: a Go function's exit probes (one per RET) share one note.
         foreach (var p in probes.Where(p => p.Note is not null).DistinctBy(p => (p.Function, p.Kind, p.Note)))
             Console.Error.WriteLine($"recording: {p.Function}: {p.Note}");

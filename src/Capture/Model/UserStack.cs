@@ -1,0 +1,17 @@
+namespace Calltape.Capture.Model;
+
+/// <summary>Bits of a stack item's flags (bpf/calltape.h CT_USTACK_*).</summary>
+[Flags]
+public enum StackFlags
+{
+    None = 0,
+    /// <summary>The walk stopped at the probe's depth limit with frames left.</summary>
+    Truncated = 1,
+    /// <summary>A frame pointer pointed at unreadable memory (a caller without frame pointers): outer frames are unknown.</summary>
+    Fault = 2,
+}
+
+/// <summary>One distinct user stack of a capture, as recorded: raw addresses in the process <paramref name="Pid"/>.</summary>
+/// <param name="Id">Capture-wide id assigned by the reader (0, 1, 2, … in order of first appearance); equal stacks share it.</param>
+/// <param name="Frames">Frame 0 is the probed instruction, then return addresses, innermost first.</param>
+public sealed record UserStack(int Id, uint Pid, StackFlags Flags, ulong[] Frames);

@@ -1,0 +1,90 @@
+using LibObjectFile.Elf;
+
+namespace Calltape.Symbols;
+
+/// <summary>Turns code addresses of one ELF file (link-time virtual addresses) into source frames.</summary>
+/// <remarks>
+/// Go binaries use .gopclntab (<see cref="GoLineTable"/>): function, file:line and inlined calls, even when stripped.
+/// Other binaries use .symtab/.dynsym function symbols: the function only (no file:line yet: that needs .debug_line).
+/// </remarks>
+public sealed class BinarySymbolizer
+{
+    private readonly ElfImage _image;
+    private readonly GoLineTable? _go;
+    private readonly ulong[] _starts;
+
+    private BinarySymbolizer(ElfImage image, GoLineTable? go)
+    {
+        _image = image;
+        _go = go;
+        _starts = image.Functions.Select(f => f.Address).ToArray();
+    }
+
+    /// <summary>The file this symbolizer reads.</summary>
+    public string Path => _image.Path;
+
+    /// <summary>True when inlined frames can be reported (a Go binary whose inline trees were found).</summary>
+    public bool HasInlineInfo { get; private init; }
+
+    /// <summary>Opens a file (a CalltapeException if it is not a readable x86-64 ELF file).</summary>
+    public static BinarySymbolizer Open(string path)
+    {
+        var image = ElfImage.Open(path);
+        var tab = image.IsGo ? image.SectionData(".gopclntab") : null;
+        if (tab is null || tab.Length == 0) return new BinarySymbolizer(image, null);
+        var (text, goFunc) = ReadAddresses(image.Path);
+        Func<ulong, int, byte[]?>? readGoFunc = goFunc is { } gf ? (off, len) => TryRead(image, gf + off, len) : null;
+        return new BinarySymbolizer(image, GoLineTable.Open(tab, text, readGoFunc)) { HasInlineInfo = readGoFunc is not null };
+    }
+
+    /// <summary>
+    /// The source frames at a code address, innermost first; empty when no function holds it. For a return address
+    /// pass the address minus one, so a call that ends its function resolves to the call, not to what follows.
+    /// </summary>
+    public IReadOnlyList<SourceFrame> Lookup(ulong vaddr)
+    {
+        if (_go is not null)
+        {
+            var frames = _go.Lookup(vaddr);
+            if (frames.Count > 0) return frames;
+        }
+        var i = Array.BinarySearch(_starts, vaddr);
+        if (i < 0) i = ~i - 1;
+        else while (i + 1 < _starts.Length && _starts[i + 1] == vaddr) i++;
+        // Several symbols can share an address (aliases): the first that covers the address names it.
+        for (var j = i; j >= 0 && _starts[j] == _starts[i]; j--)
+        {
+            var f = _image.Functions[j];
+            if (vaddr - f.Address < Math.Max(f.Size, 1)) return [new SourceFrame(f.Name, null, 0, false)];
+        }
+        return [];
+    }
+
+    private static byte[]? TryRead(ElfImage image, ulong vaddr, int length)
+    {
+        try
+        {
+            return image.ReadCode(vaddr, length);
+        }
+        catch (Capture.CalltapeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// .text's address and moduledata.gofunc: the symbol go:func.* (Go 1.20+) or go.func.* (Go 1.18-1.19) of
+    /// .symtab, the base of funcdata offsets (runtime/symtab.go, funcdata). A stripped binary has no such symbol.
+    /// </summary>
+    private static (ulong Text, ulong? GoFunc) ReadAddresses(string path)
+    {
+        using var fs = File.OpenRead(path);
+        var elf = ElfFile.Read(fs, new ElfReaderOptions { UseSubStream = true });
+        var text = elf.Sections.FirstOrDefault(s => s.Name.Value == ".text")?.VirtualAddress ?? 0;
+        ulong? goFunc = null;
+        foreach (var table in elf.Sections.OfType<ElfSymbolTable>())
+            foreach (var sym in table.Entries)
+                if (sym.Name.Value is "go:func.*" or "go.func.*" && sym.Value != 0) { goFunc = sym.Value; break; }
+        return (text, goFunc);
+    }
+}

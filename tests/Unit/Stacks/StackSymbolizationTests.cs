@@ -1,0 +1,86 @@
+using Calltape.Symbols;
+using Calltape.Tests.Support;
+using Calltape.Tests.Unit.Symbols;
+using Xunit;
+
+namespace Calltape.Tests.Unit.Stacks;
+
+/// <summary>Offline symbolization of user stacks: the pure expansion, Go's .gopclntab (inlined frames) and C's .symtab.</summary>
+public class StackSymbolizationTests
+{
+    [Fact]
+    public void ReturnAddressesAreLookedUpInsideTheCall_FrameZeroAtItself_AndUnknownFramesKeepTheirAddress()
+    {
+        const ulong bias = 0x5555_0000_0000;
+        var asked = new List<ulong>();
+        IReadOnlyList<SourceFrame>? Lookup(ulong vaddr)
+        {
+            asked.Add(vaddr);
+            return vaddr switch
+            {
+                0x1000 => [new SourceFrame("probed", "p.go", 3, false)],
+                0x2004 => [new SourceFrame("hop", "p.go", 9, true), new SourceFrame("b", "p.go", 12, false)],
+                _ => null,
+            };
+        }
+        var frames = StackSymbolizer.Symbolize([bias + 0x1000, bias + 0x2005, 0x7f00_0000_1234], bias, Lookup);
+        Assert.Equal([0x1000UL, 0x2004, 0x7f00_0000_1234 - bias - 1], asked);
+        Assert.Equal(["probed", "hop", "b", null], frames.Select(f => f.Function));
+        Assert.Equal([0, 1, 2, 3], frames.Select(f => f.Depth));
+        Assert.Equal([false, true, false, false], frames.Select(f => f.Inlined));
+        Assert.Equal(bias + 0x2005, frames[1].Address);
+        Assert.Equal(frames[1].Address, frames[2].Address);
+        Assert.Equal("0x7f0000001234", StackSymbolizer.DisplayName(frames[3]));
+        Assert.Equal(bias, StackSymbolizer.Bias(bias + 0x1000, 0x1000));
+    }
+
+    [Theory]
+    [InlineData(GoToolchain.Go119)]
+    [InlineData(GoToolchain.Go126)]
+    public void Go_TheCallInsideAnInlinedFunction_ResolvesToTheInlinedFrameThenItsCaller_WithSourceLines(GoToolchain go)
+    {
+        var bin = Fixtures.BuildGo("stacks", go);
+        var source = File.ReadAllLines(Path.Combine(Repo.Root, "tests", "fixtures", "go", "stacks", "main.go"));
+        int LineOf(string text) => Array.FindIndex(source, l => l.Contains(text, StringComparison.Ordinal)) + 1;
+
+        var image = ElfImage.Open(bin);
+        var probed = image.FindFunction("main.probed")!;
+        var b = image.FindFunction("main.b")!;
+        var sym = BinarySymbolizer.Open(bin);
+        Assert.True(sym.HasInlineInfo);
+
+        // The return address of b's call to probed (E8 rel32 whose target is probed), as a stack walk records it.
+        var code = image.ReadCode(b.Address, (int)b.Size);
+        var ret = Enumerable.Range(0, code.Length - 4)
+            .Where(i => code[i] == 0xe8)
+            .Select(i => b.Address + (ulong)i + 5)
+            .Single(r => r + (ulong)(long)BitConverter.ToInt32(code, (int)(r - b.Address - 4)) == probed.Address);
+
+        var frames = sym.Lookup(ret - 1);
+        Assert.Equal(["main.hop", "main.b"], frames.Select(f => f.Function));
+        Assert.Equal([true, false], frames.Select(f => f.Inlined));
+        Assert.Equal(LineOf("func hop(v int64) int64 { return probed(v+1) + 1 }"), frames[0].Line);
+        Assert.Equal(LineOf("func b(v int64) int64 { return hop(v*3) + 5 }"), frames[1].Line);
+        Assert.All(frames, f => Assert.EndsWith("stacks/main.go", f.File));
+
+        var entry = sym.Lookup(probed.Address);
+        Assert.Equal("main.probed", Assert.Single(entry).Function);
+        Assert.Equal(LineOf("func probed(v int64) int64 {"), entry[0].Line);
+        Assert.Empty(sym.Lookup(1)); // below .text: no function
+    }
+
+    [Fact]
+    public void C_FunctionsComeFromTheSymbolTable()
+    {
+        var bin = SymbolFixtures.BuildC("cstacks", "-O0 -g -fno-omit-frame-pointer");
+        var image = ElfImage.Open(bin);
+        var sym = BinarySymbolizer.Open(bin);
+        Assert.False(sym.HasInlineInfo);
+        foreach (var name in new[] { "probed", "a", "b", "main" })
+        {
+            var f = image.FindFunction(name)!;
+            Assert.Equal(name, Assert.Single(sym.Lookup(f.Address + f.Size / 2)).Function);
+            Assert.Equal(name, Assert.Single(sym.Lookup(f.Address)).Function);
+        }
+    }
+}
