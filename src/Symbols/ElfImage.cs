@@ -87,6 +87,22 @@ public sealed class ElfImage
         return new ElfImage(Path, _loads, _sections, functions);
     }
 
+    /// <summary>
+    /// This image plus the function symbols of its separate debug file, when it has no .symtab of its own
+    /// (strip --strip-all keeps only .dynsym; objcopy --only-keep-debug keeps .symtab in the debug file). Go binaries
+    /// use .gopclntab instead. The debug file is linked at the same addresses, so its symbols apply as they are.
+    /// </summary>
+    public ElfImage WithDebugFileSymbols(DebugFileLocator? locator = null)
+    {
+        if (IsGo || _sections.ContainsKey(".symtab")) return this;
+        if ((locator ?? DebugFileLocator.Default).Find(this) is not { } path) return this;
+        var functions = Functions.ToList();
+        var seen = functions.Select(f => (f.Name, f.Address)).ToHashSet();
+        functions.AddRange(Open(path).Functions.Where(f => seen.Add((f.Name, f.Address))));
+        functions.Sort((a, b) => a.Address != b.Address ? a.Address.CompareTo(b.Address) : string.CompareOrdinal(a.Name, b.Name));
+        return new ElfImage(Path, _loads, _sections, functions);
+    }
+
     /// <summary>STT_FUNC symbols with a value, defined in this file; .symtab first so its names win over .dynsym.</summary>
     private static List<FunctionSymbol> CollectFunctions(ElfFile elf)
     {

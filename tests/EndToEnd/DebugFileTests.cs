@@ -3,22 +3,36 @@ using Calltape.Tests.Support;
 
 namespace Calltape.Tests.EndToEnd;
 
-/// <summary>A binary whose DWARF is in a separate debug file (.gnu_debuglink to .debug/NAME.debug) records typed values.</summary>
+/// <summary>DWARF found in a separate debug file (.gnu_debuglink to .debug/NAME.debug) or zstd-compressed: typed values.</summary>
 public class DebugFileTests
 {
-    [Fact]
-    public void DebugLinkedDwarf_DecodesEveryValue()
+    [Theory]
+    [InlineData("--strip-debug")]
+    [InlineData("--strip-all")] // the function names too come from the debug file
+    public void DebugLinkedDwarf_DecodesEveryValue(string strip)
     {
         var dir = Repo.NewTempDir("debugfile");
         var bin = Path.Combine(dir, "abi");
         File.Copy(CFixtures.Build("abi", "-O2 -g"), bin);
         Directory.CreateDirectory(Path.Combine(dir, ".debug"));
         Fixtures.Run("objcopy", "--only-keep-debug abi .debug/abi.debug", dir);
-        Fixtures.Run("strip", "--strip-debug abi", dir);
+        Fixtures.Run("strip", $"{strip} abi", dir);
         Fixtures.Run("objcopy", "--add-gnu-debuglink=.debug/abi.debug abi", dir);
         Assert.DoesNotContain(".debug_info", Fixtures.Run("readelf", $"-SW {bin}"));
+        AssertEveryValue(bin, Path.Combine(dir, "cap.ctape"));
+    }
 
-        var capture = Path.Combine(dir, "cap.ctape");
+    [Fact]
+    public void ZstdCompressedDwarf_DecodesEveryValue()
+    {
+        // gcc 12's -gz knows only zlib; binutils 2.40's ld writes ELFCOMPRESS_ZSTD sections.
+        var bin = CFixtures.Build("abi", "-O2 -g -Wl,--compress-debug-sections=zstd");
+        Assert.Contains("ZSTD", Fixtures.Run("readelf", $"-tW {bin}"));
+        AssertEveryValue(bin, Path.Combine(Repo.NewTempDir("zstd"), "cap.ctape"));
+    }
+
+    private static void AssertEveryValue(string bin, string capture)
+    {
         var r = Tools.Run(Tools.Recorder, ["-o", capture, "-p", "abi_ints", "-p", "abi_uints", "-p", "abi_strs", "-q", "--string-max", "1024", "--", bin, "3"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var expected = CFixtures.ParseCalls(r.Stdout).Where(c => c.Function is "abi_ints" or "abi_uints" or "abi_strs").ToList();

@@ -50,7 +50,11 @@ public class LibraryProbeTests
     {
         var printed = CFixtures.ParseCalls(stdout).Select(c => ulong.Parse(c.Fields["size"])).ToList();
         Assert.Equal(calls, printed.Count);
-        var recorded = E2E.QueryCsv(dir, "SELECT arg0 FROM \"malloc\" ORDER BY ts").Select(x => ulong.Parse(x[0])).ToList();
+        // With libc's debug file installed (libc6-dbg, found by build-id) the size has its DWARF name; else it is arg0.
+        var libc = Calltape.Symbols.ElfImage.Open(Calltape.Recorder.Planning.LibraryProbe.Locate("libc.so.6", null));
+        var malloc = Calltape.Symbols.DwarfReader.Load(libc)?.FindFunction("malloc", libc.FindFunction("malloc")!.Address);
+        var column = malloc?.Params.FirstOrDefault()?.Name ?? "arg0";
+        var recorded = E2E.QueryCsv(dir, $"SELECT \"{column}\" FROM \"malloc\" ORDER BY ts").Select(x => ulong.Parse(x[0])).ToList();
         var next = 0;
         foreach (var size in recorded)
             if (next < printed.Count && size == printed[next]) next++;

@@ -17,7 +17,7 @@ internal static class ProbeResolver
         bool returns = false)
     {
         if (functions.Count == 0) throw new CalltapeException("no probes: give at least one -p FUNCTION");
-        var elf = ElfImage.Open(binaryPath);
+        var elf = ElfImage.Open(binaryPath).WithDebugFileSymbols(); // a fully stripped binary: names from its debug file
         var symbols = new List<FunctionSymbol>();
         var signatures = new List<string?>();
         var addresses = new HashSet<ulong>(); // a function named twice (or by a name and a glob) is probed once

@@ -65,6 +65,7 @@ internal static class LocationReader
                 case 0x06: b = c.Address(unit.AddressSize); continue; // DW_LLE_base_address
                 case 0x07: lo = c.Address(unit.AddressSize); hi = c.Address(unit.AddressSize); break; // DW_LLE_start_end
                 case 0x08: lo = c.Address(unit.AddressSize); hi = lo + c.Uleb(); break; // DW_LLE_start_length
+                case 0x09: c.Uleb(); c.Uleb(); continue; // DW_LLE_GNU_view_pair (gcc -gvariable-location-views=incompat5): views only
                 default: throw c.Bad($"unknown location list entry 0x{kind:x}");
             }
             ranges.Add(new LocationRange(lo, hi, Counted(c, unit, c.Uleb())));

@@ -90,6 +90,21 @@ public class DebugFileLocatorTests
         Assert.Null(DwarfReader.Load(elf, new DebugFileLocator([root])));
     }
 
+    [Fact]
+    public void StripAll_FunctionNamesComeFromTheDebugFile()
+    {
+        var (dir, bin, debug, original) = Split("stripall", debuglink: true);
+        Fixtures.Run("strip", "--strip-all cargs", dir);
+        var elf = ElfImage.Open(bin);
+        Assert.Null(elf.FindFunction("record")); // not exported: only .symtab named it
+        var withDebug = elf.WithDebugFileSymbols(new DebugFileLocator([]));
+        Assert.Equal(SymbolFixtures.ReadelfSymbol(original, "record"), withDebug.FindFunction("record")!.Address);
+        Assert.Equal(SymbolFixtures.ReadelfSymbol(debug, "scale"), withDebug.FindFunction("scale")!.Address);
+        AssertSameDwarf(original, withDebug, new DebugFileLocator([]), debug);
+        File.Delete(debug);
+        Assert.Same(elf, elf.WithDebugFileSymbols(new DebugFileLocator([])));
+    }
+
     [Theory]
     [InlineData(new byte[] { (byte)'a', 0, 0, 0, 1, 2, 3, 4 }, "a", 0x04030201u)]
     [InlineData(new byte[] { (byte)'a', (byte)'b', (byte)'c', 0, 9, 0, 0, 0 }, "abc", 9u)]

@@ -12,6 +12,7 @@ public partial class LocationListTests
     [Theory]
     [InlineData("-O2 -g", new[] { "record", "scale", "main" })]      // DWARF 5 .debug_loclists with base_address + offset_pair
     [InlineData("-O2 -gdwarf-4", new[] { "record", "scale", "main" })] // DWARF 4 .debug_loc
+    [InlineData("-O2 -g -gvariable-location-views=incompat5", new[] { "record", "scale", "main" })] // DW_LLE_GNU_view_pair inline
     public void Gcc_LocationListsMatchReadelf(string flags, string[] functions, string compiler = "gcc")
     {
         var path = SymbolFixtures.BuildC("cargs", flags, compiler);
