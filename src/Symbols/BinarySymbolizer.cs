@@ -5,19 +5,24 @@ namespace Calltape.Symbols;
 /// <summary>Turns code addresses of one ELF file (link-time virtual addresses) into source frames.</summary>
 /// <remarks>
 /// Go binaries use .gopclntab (<see cref="GoLineTable"/>): function, file:line and inlined calls, even when stripped.
-/// Other binaries use .symtab/.dynsym function symbols: the function only (no file:line yet: that needs .debug_line).
+/// Other binaries use .symtab/.dynsym function symbols, and .debug_line for file:line when the binary has it.
 /// </remarks>
 public sealed class BinarySymbolizer
 {
     private readonly ElfImage _image;
     private readonly GoLineTable? _go;
     private readonly ulong[] _starts;
+    private readonly Lazy<DwarfLines?> _lines;
 
     private BinarySymbolizer(ElfImage image, GoLineTable? go)
     {
         _image = image;
         _go = go;
         _starts = image.Functions.Select(f => f.Address).ToArray();
+        // Parsed on the first symbol-table lookup: a Go binary answers from .gopclntab and never needs it.
+        _lines = new(() => image.SectionData(".debug_line") is { Length: > 0 } lines
+            ? DwarfLines.Parse(lines, image.SectionData(".debug_line_str"), image.SectionData(".debug_str"))
+            : null);
     }
 
     /// <summary>The file this symbolizer reads.</summary>
@@ -55,7 +60,9 @@ public sealed class BinarySymbolizer
         for (var j = i; j >= 0 && _starts[j] == _starts[i]; j--)
         {
             var f = _image.Functions[j];
-            if (vaddr - f.Address < Math.Max(f.Size, 1)) return [new SourceFrame(f.Name, null, 0, false)];
+            if (vaddr - f.Address >= Math.Max(f.Size, 1)) continue;
+            var at = _lines.Value?.Lookup(vaddr);
+            return [new SourceFrame(f.Name, at?.File, at?.Line ?? 0, false)];
         }
         return [];
     }

@@ -70,6 +70,24 @@ public class StackSymbolizationTests
     }
 
     [Fact]
+    public void C_FileAndLineComeFromDebugLine_AsAddr2lineReadsThem()
+    {
+        var bin = SymbolFixtures.BuildC("cstacks", "-O0 -g -fno-omit-frame-pointer");
+        var image = ElfImage.Open(bin);
+        var sym = BinarySymbolizer.Open(bin);
+        foreach (var name in new[] { "probed", "a", "b", "main" })
+        {
+            var f = image.FindFunction(name)!;
+            for (var off = 0UL; off < f.Size; off += 5)
+            {
+                var want = Fixtures.Run("addr2line", $"-e {bin} 0x{f.Address + off:x}").Trim().Split(' ')[0]; // "FILE:LINE (discriminator N)"
+                var got = Assert.Single(sym.Lookup(f.Address + off));
+                Assert.Equal(want, $"{got.File}:{got.Line}");
+            }
+        }
+    }
+
+    [Fact]
     public void C_FunctionsComeFromTheSymbolTable()
     {
         var bin = SymbolFixtures.BuildC("cstacks", "-O0 -g -fno-omit-frame-pointer");
