@@ -44,7 +44,7 @@ internal sealed class Recording
         using var bpf = BpfProgram.Load(_o.RingBytes);
         foreach (var p in probes) bpf.SetPlan(p.Id, p.Plan);
         using var writer = CaptureWriter.Create(_o.Output, header, _o.ChunkSize);
-        using var sink = new EventSink(writer, probes, bpf.EventsFd, redaction.ZeroedStack);
+        using var sink = new EventSink(writer, probes, bpf.EventsFd, redaction.ZeroedStack, paths);
         AttachedProbes? links = null;
         try
         {

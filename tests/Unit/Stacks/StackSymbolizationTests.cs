@@ -23,7 +23,7 @@ public class StackSymbolizationTests
                 _ => null,
             };
         }
-        var frames = StackSymbolizer.Symbolize([bias + 0x1000, bias + 0x2005, 0x7f00_0000_1234], bias, Lookup);
+        var frames = StackSymbolizer.Symbolize([bias + 0x1000, bias + 0x2005, 0x7f00_0000_1234], pc => Lookup(pc - bias));
         Assert.Equal([0x1000UL, 0x2004, 0x7f00_0000_1234 - bias - 1], asked);
         Assert.Equal(["probed", "hop", "b", null], frames.Select(f => f.Function));
         Assert.Equal([0, 1, 2, 3], frames.Select(f => f.Depth));
