@@ -42,8 +42,10 @@ internal sealed class ProcessMaps
         }
         var maps = Parse(text, _paths);
         if (_known.Count >= StackTable.MaxEntries && !_known.ContainsKey(pid)) _known.Clear();
+        var changed = k.Maps is null || !maps.AsSpan().SequenceEqual(k.Maps);
         _known[pid] = (maps, now);
-        if (maps.Length > 0) _writer.SetMappings(pid, maps);
+        // An unchanged re-read (a frame in an untraced library such as libc) writes nothing new.
+        if (maps.Length > 0 && changed) _writer.SetMappings(pid, maps);
     }
 
     private static bool Covers(BinaryMapping[] maps, ReadOnlySpan<ulong> frames)

@@ -1,5 +1,7 @@
 using Calltape.Capture.Format;
 using Calltape.Capture.Model;
+using Calltape.Capture.Redaction;
+using Calltape.Analyzer.Bundles;
 using Calltape.Recorder.Session;
 using Calltape.Tests.Support;
 using Calltape.Tests.Unit.Format;
@@ -61,5 +63,32 @@ public class ProcessMapsTests
             var stackAt = bytes.AsSpan().IndexOf(new byte[] { 0x95, 0xfb });
             if (stackAt >= 0) Assert.InRange(mapAt, 0, stackAt);
         }
+    }
+
+    [Fact]
+    public void ARedactedRewrite_KeepsEveryStackAndItsMappings()
+    {
+        var src = Path.Combine(Repo.NewTempDir("ustack-redact"), "cap.ctape");
+        var probe = SampleCaptures.Record() with { Plan = SampleCaptures.Record().Plan with { UserStack = 8 } };
+        BinaryMapping[] maps = [new(0, 0x400000, 0x401000, 0x1000)];
+        using (var w = CaptureWriter.Create(src, SampleCaptures.Header(probe)))
+        {
+            w.OnNewStack = (pid, _) => w.SetMappings(pid, maps);
+            for (var i = 0; i < 10; i++)
+                w.WriteEvent(0, 10 + (ulong)i, 42, 42, [1, 2, 3, 4], false, default, "abc"u8, [new DerefSlice(0, 3, 3, 0)],
+                    new UserStackSample(true, i != 3, 0, [0x400100, 0x400200 + (ulong)(i % 2)]));
+            w.Complete(100, "done");
+        }
+        var reader = CaptureReader.Open(src);
+        var (plan, _) = Redactor.Plan(reader.Header.Probes, [RedactRule.Parse("name")]);
+        var dst = Path.Combine(Repo.NewTempDir("ustack-redact-out"), "cap.ctape");
+        Assert.Equal(10, RedactedCopy.Write(reader, plan, dst));
+
+        var copy = CaptureReader.Open(dst);
+        var before = CaptureReader.Open(src).Events().Select(e => e.UserStack?.Frames).ToList();
+        var after = copy.Events().Select(e => e.UserStack?.Frames).ToList();
+        Assert.Equal(before, after);
+        Assert.Null(after[3]);
+        Assert.Equal(maps, copy.Mappings[42]);
     }
 }
