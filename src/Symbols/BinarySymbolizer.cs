@@ -5,19 +5,26 @@ namespace Calltape.Symbols;
 /// <summary>Turns code addresses of one ELF file (link-time virtual addresses) into source frames.</summary>
 /// <remarks>
 /// Go binaries use .gopclntab (<see cref="GoLineTable"/>): function, file:line and inlined calls, even when stripped.
-/// Other binaries use .symtab/.dynsym function symbols: the function only (no file:line yet: that needs .debug_line).
+/// Other binaries use .symtab/.dynsym function symbols, and .debug_line for file:line when the binary has it.
 /// </remarks>
 public sealed class BinarySymbolizer
 {
     private readonly ElfImage _image;
     private readonly GoLineTable? _go;
     private readonly ulong[] _starts;
+    private readonly Lazy<DwarfLines?> _lines;
+    private readonly (ulong VAddr, ulong Offset, ulong Size)[] _loads;
 
-    private BinarySymbolizer(ElfImage image, GoLineTable? go)
+    private BinarySymbolizer(ElfImage image, GoLineTable? go, (ulong, ulong, ulong)[] loads)
     {
         _image = image;
         _go = go;
+        _loads = loads;
         _starts = image.Functions.Select(f => f.Address).ToArray();
+        // Parsed on the first symbol-table lookup: a Go binary answers from .gopclntab and never needs it.
+        _lines = new(() => image.SectionData(".debug_line") is { Length: > 0 } lines
+            ? DwarfLines.Parse(lines, image.SectionData(".debug_line_str"), image.SectionData(".debug_str"))
+            : null);
     }
 
     /// <summary>The file this symbolizer reads.</summary>
@@ -30,11 +37,20 @@ public sealed class BinarySymbolizer
     public static BinarySymbolizer Open(string path)
     {
         var image = ElfImage.Open(path);
+        var (text, goFunc, loads) = ReadAddresses(image.Path);
         var tab = image.IsGo ? image.SectionData(".gopclntab") : null;
-        if (tab is null || tab.Length == 0) return new BinarySymbolizer(image, null);
-        var (text, goFunc) = ReadAddresses(image.Path);
+        if (tab is null || tab.Length == 0) return new BinarySymbolizer(image, null, loads);
         Func<ulong, int, byte[]?>? readGoFunc = goFunc is { } gf ? (off, len) => TryRead(image, gf + off, len) : null;
-        return new BinarySymbolizer(image, GoLineTable.Open(tab, text, readGoFunc)) { HasInlineInfo = readGoFunc is not null };
+        return new BinarySymbolizer(image, GoLineTable.Open(tab, text, readGoFunc), loads) { HasInlineInfo = readGoFunc is not null };
+    }
+
+    /// <summary>The link-time address of a file offset: p_vaddr + (offset - p_offset) of the PT_LOAD holding it (ELF gABI,
+    /// "Program Header"), or null when no loadable segment holds it.</summary>
+    public ulong? VaddrOfFileOffset(ulong offset)
+    {
+        foreach (var (vaddr, off, size) in _loads)
+            if (offset >= off && offset - off < size) return vaddr + (offset - off);
+        return null;
     }
 
     /// <summary>
@@ -55,7 +71,9 @@ public sealed class BinarySymbolizer
         for (var j = i; j >= 0 && _starts[j] == _starts[i]; j--)
         {
             var f = _image.Functions[j];
-            if (vaddr - f.Address < Math.Max(f.Size, 1)) return [new SourceFrame(f.Name, null, 0, false)];
+            if (vaddr - f.Address >= Math.Max(f.Size, 1)) continue;
+            var at = _lines.Value?.Lookup(vaddr);
+            return [new SourceFrame(f.Name, at?.File, at?.Line ?? 0, false)];
         }
         return [];
     }
@@ -76,15 +94,16 @@ public sealed class BinarySymbolizer
     /// .text's address and moduledata.gofunc: the symbol go:func.* (Go 1.20+) or go.func.* (Go 1.18-1.19) of
     /// .symtab, the base of funcdata offsets (runtime/symtab.go, funcdata). A stripped binary has no such symbol.
     /// </summary>
-    private static (ulong Text, ulong? GoFunc) ReadAddresses(string path)
+    private static (ulong Text, ulong? GoFunc, (ulong, ulong, ulong)[] Loads) ReadAddresses(string path)
     {
         using var fs = File.OpenRead(path);
         var elf = ElfFile.Read(fs, new ElfReaderOptions { UseSubStream = true });
+        var loads = elf.Segments.Where(s => s.Type == ElfSegmentTypeCore.Load).Select(s => (s.VirtualAddress, s.Position, s.Size)).ToArray();
         var text = elf.Sections.FirstOrDefault(s => s.Name.Value == ".text")?.VirtualAddress ?? 0;
         ulong? goFunc = null;
         foreach (var table in elf.Sections.OfType<ElfSymbolTable>())
             foreach (var sym in table.Entries)
                 if (sym.Name.Value is "go:func.*" or "go.func.*" && sym.Value != 0) { goFunc = sym.Value; break; }
-        return (text, goFunc);
+        return (text, goFunc, loads);
     }
 }

@@ -20,15 +20,15 @@ public static class StackSymbolizer
     /// Expands raw frames into source frames, innermost first. Return addresses (every frame after 0) are looked up
     /// at address - 1, inside the call instruction, as debuggers and Go's runtime.CallersFrames do.
     /// </summary>
-    /// <param name="lookup">Link-time address to source frames (innermost first), or null/empty when unknown.</param>
-    public static List<StackFrame> Symbolize(IReadOnlyList<ulong> frames, ulong bias, Func<ulong, IReadOnlyList<SourceFrame>?> lookup)
+    /// <param name="lookup">Runtime address (already minus one for return addresses) to source frames (innermost
+    /// first), or null/empty when no binary at hand covers it.</param>
+    public static List<StackFrame> Symbolize(IReadOnlyList<ulong> frames, Func<ulong, IReadOnlyList<SourceFrame>?> lookup)
     {
         var result = new List<StackFrame>(frames.Count);
         for (var i = 0; i < frames.Count; i++)
         {
             var addr = frames[i];
-            var vaddr = addr - bias - (i == 0 ? 0UL : 1UL);
-            var source = lookup(vaddr);
+            var source = lookup(addr - (i == 0 ? 0UL : 1UL));
             if (source is null || source.Count == 0)
             {
                 result.Add(new StackFrame(result.Count, addr, null, null, 0, false));

@@ -66,6 +66,24 @@ public class StackTests
         Assert.True(line == $"main;a;b;probed {n}" || line.EndsWith($";main;a;b;probed {n}", StringComparison.Ordinal), line);
     }
 
+    [Fact]
+    public void C_ALibraryProbesCallers_InThePieExecutable_AreNamedThroughTheRecordedMappings()
+    {
+        var bin = CFixtures.Build("cstacks", "-O0 -g -fno-omit-frame-pointer");
+        var dir = Path.Combine(Repo.NewTempDir("stk-lib"), "cap.ctape");
+        var n = 3 + Random.Shared.Next(6);
+        // The process lingers so the recorder can read its /proc/PID/maps when it drains the ring (every 10 ms).
+        var r = Tools.Run(Tools.Recorder, ["-o", dir, "-q", "-p", "libc.so.6:printf", "--stack", "--", bin, n.ToString(CultureInfo.InvariantCulture), "300"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(n, Printed(r.Stdout).Count);
+        // printf is libc's (the probed binary: named through frame 0's bias); its callers are the executable's.
+        var rows = E2E.QueryCsv(dir, "SELECT string_agg(coalesce(s.function, '?'), ' ' ORDER BY s.depth) "
+            + "FROM calls c JOIN stacks s USING (stack_id) WHERE s.depth BETWEEN 1 AND 4 GROUP BY c.ktime ORDER BY c.ktime");
+        Assert.Equal(Enumerable.Repeat("probed b a main", n), rows.Select(x => x[0]));
+        Assert.Equal(n.ToString(CultureInfo.InvariantCulture), E2E.QueryCsv(dir,
+            "SELECT count(*) FROM calls c JOIN stacks s USING (stack_id) WHERE s.depth = 0 AND s.function IN ('printf', '_IO_printf')")[0][0]);
+    }
+
     /// <summary>The fixture's "stack V F1 F2 …" lines: the argument and the chain, innermost first.</summary>
     private static List<(long V, string[] Chain)> Printed(string stdout) =>
         stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -20,6 +20,11 @@ internal static class RedactedCopy
         var byId = redactions.ToDictionary(r => r.Probe.Id);
         var header = reader.Header with { Probes = redactions.Select(r => r.Probe).ToArray() };
         using var w = CaptureWriter.Create(dir, header);
+        // Stacks keep their mappings: the reader has read a process's mapping item before any stack of it.
+        w.OnNewStack = (pid, _) =>
+        {
+            if (reader.Mappings.TryGetValue(pid, out var maps)) w.SetMappings(pid, maps);
+        };
         var data = new ArrayBufferWriter<byte>();
         ulong last = 0;
         foreach (var original in reader.Events())

@@ -50,7 +50,7 @@ public static class ReplayCommand
         var since = o.Since is null ? 0 : TimeArgument.ToKtime(o.Since, "--since", clock);
         var until = o.Until is null ? ulong.MaxValue : TimeArgument.ToKtime(o.Until, "--until", clock);
         var where = string.IsNullOrWhiteSpace(o.Where) ? null : await WhereMatcher.MatchAsync(capture, binaries, o.Where, error, ct);
-        var stacks = o.Stack ? new Stacks.StackResolver(reader.Header, input.Binaries) : null;
+        var stacks = o.Stack ? new Stacks.StackResolver(reader.Header, input.Binaries, reader.Mappings) : null;
         var filter = new CallFilter(o.Function is null ? null : CallFilter.Glob(o.Function), o.Pid, o.Tid, since, until, where, clock);
         if (!ReferenceEquals(output, Console.Out))
         {

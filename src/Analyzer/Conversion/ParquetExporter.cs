@@ -39,7 +39,7 @@ internal static class ParquetExporter
         try
         {
             var pairer = new CallPairer<RawEvent>();
-            var stacks = new StackResolver(reader.Header, binaries);
+            var stacks = new StackResolver(reader.Header, binaries, reader.Mappings);
             var (events, manifest) = await WriteTablesAsync(reader, work, rowGroupRows, pairer, stacks, ct);
             manifest.Write(work);
             OutputDirectory.Commit(work, outDir);

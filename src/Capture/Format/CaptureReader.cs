@@ -16,6 +16,7 @@ public sealed class CaptureReader
 
     private readonly ProbeSpec?[] _probesById;
     private readonly StackInterner _stacks = new();
+    private readonly Dictionary<uint, IReadOnlyList<BinaryMapping>> _mappings = [];
 
     private CaptureReader(string dir, SessionHeader header, string[] chunks)
     {
@@ -44,6 +45,9 @@ public sealed class CaptureReader
 
     /// <summary>Distinct user stacks seen so far, by capture-wide id (complete after enumeration).</summary>
     public IReadOnlyList<UserStack> Stacks => _stacks.All;
+
+    /// <summary>Per process, where the traced binaries were mapped (the latest mapping item seen so far).</summary>
+    public IReadOnlyDictionary<uint, IReadOnlyList<BinaryMapping>> Mappings => _mappings;
 
     /// <summary>Torn tails and other recoverable damage, after enumeration.</summary>
     public IReadOnlyList<string> Warnings => _warnings;
@@ -161,6 +165,17 @@ public sealed class CaptureReader
                 var frames = new ulong[r.ReadArrayHeader()];
                 for (var i = 0; i < frames.Length; i++) frames[i] = r.ReadUInt64();
                 stacks.Add(_stacks.Intern(spid, sflags, frames));
+                break;
+            case CaptureFormat.TagMapping:
+                if (n != 3) throw new InvalidDataException($"mapping item of {n} elements");
+                var mpid = r.ReadUInt32();
+                var maps = new BinaryMapping[r.ReadArrayHeader()];
+                for (var i = 0; i < maps.Length; i++)
+                {
+                    if (r.ReadArrayHeader() != 4) throw new InvalidDataException("mapping entry is not of 4");
+                    maps[i] = new BinaryMapping(r.ReadInt32(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64());
+                }
+                _mappings[mpid] = maps;
                 break;
             case CaptureFormat.TagHeader:
                 throw new InvalidDataException("a second header inside a chunk");

@@ -7,6 +7,9 @@ namespace Calltape.Capture.Format;
 /// <summary>Where one dereference's bytes sit inside the data span passed to <see cref="CaptureWriter.WriteEvent"/>.</summary>
 public readonly record struct DerefSlice(int Offset, int Length, long Want, int Error);
 
+/// <summary>See <see cref="CaptureWriter.OnNewStack"/>.</summary>
+public delegate void NewStackHandler(uint pid, ReadOnlySpan<ulong> frames);
+
 /// <summary>The user stack of one event, for a probe whose plan has <c>UserStack</c> &gt; 0.</summary>
 /// <param name="Planned">The probe records stacks: the event gets a stack element (an index, or nil when absent).</param>
 /// <param name="Present">This event carries a stack (false: the ring record had no stack block).</param>
@@ -37,6 +40,7 @@ public sealed class CaptureWriter : IDisposable
     private readonly ArrayBufferWriter<byte> _buf = new(BufferFlushBytes * 2);
     private readonly Dictionary<ulong, int> _threads = [];
     private readonly StackTable _stacks = new();
+    private readonly Dictionary<uint, (IReadOnlyList<BinaryMapping> Maps, bool Written)> _mappings = [];
     private FileStream? _file;
     private long _chunkBytes;
     private ulong _lastKtime;
@@ -80,6 +84,17 @@ public sealed class CaptureWriter : IDisposable
         return w;
     }
 
+    /// <summary>Called before a stack is written for the first time in a chunk, so the recorder can supply the
+    /// process's mappings (<see cref="SetMappings"/>) while they are still readable.</summary>
+    public NewStackHandler? OnNewStack { get; set; }
+
+    /// <summary>Where the traced binaries are mapped in a process: written (once per chunk) before its first stack item.</summary>
+    public void SetMappings(uint pid, IReadOnlyList<BinaryMapping> maps)
+    {
+        if (_mappings.Count >= StackTable.MaxEntries && !_mappings.ContainsKey(pid)) _mappings.Clear(); // bounded: many short-lived processes
+        _mappings[pid] = (maps, false);
+    }
+
     /// <summary>Distinct user stacks written so far (a stack written again in a later chunk counts again).</summary>
     public long StacksWritten => _stacks.Written;
 
@@ -108,6 +123,18 @@ public sealed class CaptureWriter : IDisposable
             stackIndex = _stacks.Lookup(pid, userStack.Flags, userStack.Frames, out var isNew);
             if (isNew)
             {
+                OnNewStack?.Invoke(pid, userStack.Frames);
+                if (_mappings.TryGetValue(pid, out var m) && !m.Written)
+                {
+                    w.WriteArrayHeader(3);
+                    w.Write(CaptureFormat.TagMapping); w.Write(pid);
+                    w.WriteArrayHeader(m.Maps.Count);
+                    foreach (var x in m.Maps)
+                    {
+                        w.WriteArrayHeader(4); w.Write(x.Binary); w.Write(x.Start); w.Write(x.End); w.Write(x.FileOffset);
+                    }
+                    _mappings[pid] = (m.Maps, true);
+                }
                 w.WriteArrayHeader(5);
                 w.Write(CaptureFormat.TagStack); w.Write(stackIndex); w.Write(pid); w.Write(userStack.Flags);
                 w.WriteArrayHeader(userStack.Frames.Length);
@@ -209,6 +236,7 @@ public sealed class CaptureWriter : IDisposable
         _chunkBytes = 0;
         _threads.Clear();
         _stacks.Reset();
+        foreach (var pid in _mappings.Keys.ToArray()) _mappings[pid] = (_mappings[pid].Maps, false); // each chunk decodes alone
         _lastKtime = 0;
         var w = new MessagePackWriter(_buf);
         WriteHeaderItem(ref w, _header, seq);

@@ -15,3 +15,10 @@ public enum StackFlags
 /// <param name="Id">Capture-wide id assigned by the reader (0, 1, 2, … in order of first appearance); equal stacks share it.</param>
 /// <param name="Frames">Frame 0 is the probed instruction, then return addresses, innermost first.</param>
 public sealed record UserStack(int Id, uint Pid, StackFlags Flags, ulong[] Frames);
+
+/// <summary>Where a traced binary (a header binary) is mapped executable in one process, as /proc/PID/maps showed it.</summary>
+/// <param name="Binary">Index into the session's binaries.</param>
+/// <param name="Start">First address of the mapping.</param>
+/// <param name="End">One past its last address.</param>
+/// <param name="FileOffset">The file offset mapped at Start.</param>
+public readonly record struct BinaryMapping(int Binary, ulong Start, ulong End, ulong FileOffset);

@@ -20,10 +20,12 @@ internal sealed unsafe class EventSink : IDisposable
     private readonly RingBufferHandle _ring;
 
     /// <param name="zeroedStack">Per probe id, stack-window byte ranges holding redacted values (Planning/Redaction).</param>
+    /// <param name="binaryPaths">The session's binaries by index: with --stack, their mappings per process are recorded.</param>
     public EventSink(CaptureWriter writer, IReadOnlyList<ProbeSpec> probes, int eventsFd,
-        IReadOnlyDictionary<int, (int Offset, int Length)[]>? zeroedStack = null)
+        IReadOnlyDictionary<int, (int Offset, int Length)[]>? zeroedStack = null, IReadOnlyList<string>? binaryPaths = null)
     {
         _writer = writer;
+        if (binaryPaths is not null && probes.Any(p => p.Plan.UserStack > 0)) _ = new ProcessMaps(writer, binaryPaths);
         var n = probes.Count == 0 ? 0 : probes.Max(p => p.Id) + 1;
         _keep = new int[n][];
         _hasStack = new bool[n];

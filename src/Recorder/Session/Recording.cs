@@ -44,7 +44,7 @@ internal sealed class Recording
         using var bpf = BpfProgram.Load(_o.RingBytes);
         foreach (var p in probes) bpf.SetPlan(p.Id, p.Plan);
         using var writer = CaptureWriter.Create(_o.Output, header, _o.ChunkSize);
-        using var sink = new EventSink(writer, probes, bpf.EventsFd, redaction.ZeroedStack);
+        using var sink = new EventSink(writer, probes, bpf.EventsFd, redaction.ZeroedStack, paths);
         AttachedProbes? links = null;
         try
         {
@@ -68,6 +68,8 @@ internal sealed class Recording
             writer.Complete(Ktime(), reason);
             new StatusLine(probes, !_o.Quiet).Summary(reason, sink.Total,
                 Sum(counters, c => c.Hits), Sum(counters, c => c.Drops), writer.BytesWritten, writer.ChunkCount, _o.Output, sink.PerProbe);
+            if (writer.StacksWritten > 0)
+                Console.Error.WriteLine($"recording: {writer.StacksWritten} user stacks written for {sink.Total} events (each distinct stack once per chunk)");
             if (sink.Malformed > 0) Console.Error.WriteLine($"recording: warning: {sink.Malformed} malformed ring records ignored");
         }
         finally

@@ -23,7 +23,7 @@ public class StackSymbolizationTests
                 _ => null,
             };
         }
-        var frames = StackSymbolizer.Symbolize([bias + 0x1000, bias + 0x2005, 0x7f00_0000_1234], bias, Lookup);
+        var frames = StackSymbolizer.Symbolize([bias + 0x1000, bias + 0x2005, 0x7f00_0000_1234], pc => Lookup(pc - bias));
         Assert.Equal([0x1000UL, 0x2004, 0x7f00_0000_1234 - bias - 1], asked);
         Assert.Equal(["probed", "hop", "b", null], frames.Select(f => f.Function));
         Assert.Equal([0, 1, 2, 3], frames.Select(f => f.Depth));
@@ -67,6 +67,24 @@ public class StackSymbolizationTests
         Assert.Equal("main.probed", Assert.Single(entry).Function);
         Assert.Equal(LineOf("func probed(v int64) int64 {"), entry[0].Line);
         Assert.Empty(sym.Lookup(1)); // below .text: no function
+    }
+
+    [Fact]
+    public void C_FileAndLineComeFromDebugLine_AsAddr2lineReadsThem()
+    {
+        var bin = SymbolFixtures.BuildC("cstacks", "-O0 -g -fno-omit-frame-pointer");
+        var image = ElfImage.Open(bin);
+        var sym = BinarySymbolizer.Open(bin);
+        foreach (var name in new[] { "probed", "a", "b", "main" })
+        {
+            var f = image.FindFunction(name)!;
+            for (var off = 0UL; off < f.Size; off += 5)
+            {
+                var want = Fixtures.Run("addr2line", $"-e {bin} 0x{f.Address + off:x}").Trim().Split(' ')[0]; // "FILE:LINE (discriminator N)"
+                var got = Assert.Single(sym.Lookup(f.Address + off));
+                Assert.Equal(want, $"{got.File}:{got.Line}");
+            }
+        }
     }
 
     [Fact]

@@ -1,0 +1,266 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Calltape.Symbols;
+
+/// <summary>The address-to-file:line map of .debug_line (DWARF 2-5 line number programs), for symbolizing C/C++/Rust frames.</summary>
+/// <remarks>
+/// Follows DWARF 5 section 6.2 (and DWARF 4 6.2 for the header's include_directories/file_names lists): each unit's
+/// header, then its program run on the state machine (address, file, line); special opcodes add
+/// (adjusted / line_range) * minimum_instruction_length to the address and line_base + adjusted % line_range to the
+/// line. Rows of every sequence are kept sorted by address; a PC maps to the last row at or below it in the same
+/// sequence. Columns, is_stmt and discriminators are not needed and ignored.
+/// </remarks>
+public sealed class DwarfLines
+{
+    private readonly ulong[] _addr;
+    private readonly int[] _line;
+    private readonly string?[] _file;
+    private readonly bool[] _end;
+
+    private DwarfLines(List<(ulong Addr, int Line, string? File, bool End)> rows)
+    {
+        // Stable by address, an end_sequence row after a row that starts the next sequence at the same address.
+        rows.Sort((a, b) => a.Addr != b.Addr ? a.Addr.CompareTo(b.Addr) : b.End.CompareTo(a.End));
+        _addr = rows.Select(r => r.Addr).ToArray();
+        _line = rows.Select(r => r.Line).ToArray();
+        _file = rows.Select(r => r.File).ToArray();
+        _end = rows.Select(r => r.End).ToArray();
+    }
+
+    /// <summary>Rows read (for tests).</summary>
+    public int Count => _addr.Length;
+
+    /// <summary>Parses a whole .debug_line section; units it cannot read are skipped, never guessed.</summary>
+    /// <param name="lineStr">.debug_line_str (DW_FORM_line_strp), or null.</param>
+    /// <param name="str">.debug_str (DW_FORM_strp), or null.</param>
+    public static DwarfLines Parse(byte[] section, byte[]? lineStr, byte[]? str)
+    {
+        var rows = new List<(ulong, int, string?, bool)>();
+        var at = 0;
+        while (at + 4 <= section.Length)
+        {
+            var r = new Reader(section, at);
+            ulong unitLength = r.U32();
+            var offsetSize = 4;
+            if (unitLength == 0xffffffff) { unitLength = r.U64(); offsetSize = 8; }
+            var end = r.Pos + (long)unitLength;
+            if (unitLength == 0 || end > section.Length) break;
+            try
+            {
+                ParseUnit(new Reader(section, r.Pos, (int)end), offsetSize, lineStr, str, rows);
+            }
+            catch (IndexOutOfRangeException)
+            {
+                // A truncated or unknown unit: its rows so far stay, the rest is skipped.
+            }
+            at = (int)end;
+        }
+        return new DwarfLines(rows);
+    }
+
+    /// <summary>The file and line of a code address, or null outside every sequence.</summary>
+    public (string? File, int Line)? Lookup(ulong pc)
+    {
+        var i = Array.BinarySearch(_addr, pc);
+        if (i < 0) i = ~i - 1;
+        else while (i + 1 < _addr.Length && _addr[i + 1] == pc && !_end[i + 1]) i++;
+        if (i < 0 || _end[i] || i + 1 >= _addr.Length) return null;
+        return (_file[i], _line[i]);
+    }
+
+    private static void ParseUnit(Reader r, int offsetSize, byte[]? lineStr, byte[]? str, List<(ulong, int, string?, bool)> rows)
+    {
+        var version = r.U16();
+        if (version is < 2 or > 5) return;
+        if (version >= 5) { r.U8(); r.U8(); } // address_size, segment_selector_size
+        var headerLength = offsetSize == 8 ? (long)r.U64() : r.U32();
+        var programStart = r.Pos + headerLength;
+        var minInst = r.U8();
+        if (version >= 4) r.U8(); // maximum_operations_per_instruction (VLIW only)
+        r.U8(); // default_is_stmt
+        var lineBase = (sbyte)r.U8();
+        var lineRange = r.U8();
+        var opcodeBase = r.U8();
+        var stdLengths = new byte[Math.Max(0, opcodeBase - 1)];
+        for (var i = 0; i < stdLengths.Length; i++) stdLengths[i] = r.U8();
+        if (lineRange == 0) return;
+
+        var dirs = new List<string>();
+        var files = new List<string?>();
+        if (version >= 5)
+        {
+            foreach (var e in Entries(r, offsetSize, lineStr, str)) dirs.Add(e.Path ?? "");
+            foreach (var e in Entries(r, offsetSize, lineStr, str)) files.Add(Join(dirs, e.Dir, e.Path));
+        }
+        else
+        {
+            dirs.Add(""); // index 0: the compilation directory, not named here
+            for (var d = r.CString(); d.Length > 0; d = r.CString()) dirs.Add(d);
+            files.Add(null); // file numbers are 1-based before DWARF 5
+            for (var f = r.CString(); f.Length > 0; f = r.CString())
+            {
+                var dir = (int)r.Uleb(); r.Uleb(); r.Uleb();
+                files.Add(Join(dirs, dir, f));
+            }
+        }
+
+        r.Pos = (int)programStart;
+        ulong address = 0;
+        int file = 1, line = 1;
+        string? FileName() => file >= 0 && file < files.Count ? files[file] : null;
+        void Row(bool end) => rows.Add((address, line, FileName(), end));
+        void Reset() { address = 0; file = 1; line = 1; }
+        while (r.Pos < r.End)
+        {
+            var op = r.U8();
+            if (op >= opcodeBase)
+            {
+                var adj = op - opcodeBase;
+                address += (ulong)(adj / lineRange * minInst);
+                line += lineBase + adj % lineRange;
+                Row(false);
+                continue;
+            }
+            switch (op)
+            {
+                case 0:
+                    var len = (int)r.Uleb();
+                    var next = r.Pos + len;
+                    if (len == 0) break;
+                    switch (r.U8())
+                    {
+                        case 1: Row(true); Reset(); break;       // DW_LNE_end_sequence
+                        case 2: address = r.U64(); break;        // DW_LNE_set_address (8-byte addresses: x86-64)
+                        case 3:                                  // DW_LNE_define_file (DWARF 2-4)
+                            var name = r.CString(); var dir = (int)r.Uleb(); r.Uleb(); r.Uleb();
+                            files.Add(Join(dirs, dir, name));
+                            break;
+                    }
+                    r.Pos = next;
+                    break;
+                case 1: Row(false); break;                                   // DW_LNS_copy
+                case 2: address += r.Uleb() * minInst; break;                // DW_LNS_advance_pc
+                case 3: line += (int)r.Sleb(); break;                        // DW_LNS_advance_line
+                case 4: file = (int)r.Uleb(); break;                         // DW_LNS_set_file
+                case 8: address += (ulong)((255 - opcodeBase) / lineRange * minInst); break; // DW_LNS_const_add_pc
+                case 9: address += r.U16(); break;                           // DW_LNS_fixed_advance_pc
+                default:
+                    for (var k = 0; k < stdLengths[op - 1]; k++) r.Uleb();  // column, negate_stmt, …: operands skipped
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A DWARF 5 directory or file name table: (DW_LNCT_path, DW_LNCT_directory_index) per entry.</summary>
+    private static List<(string? Path, int Dir)> Entries(Reader r, int offsetSize, byte[]? lineStr, byte[]? str)
+    {
+        var formatCount = r.U8();
+        var formats = new (ulong Type, ulong Form)[formatCount];
+        for (var i = 0; i < formatCount; i++) formats[i] = (r.Uleb(), r.Uleb());
+        var count = (int)r.Uleb();
+        var result = new List<(string?, int)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            string? path = null;
+            var dir = 0;
+            foreach (var (type, form) in formats)
+            {
+                var (s, n) = Form(r, form, offsetSize, lineStr, str);
+                if (type == 1) path = s;       // DW_LNCT_path
+                else if (type == 2) dir = (int)n; // DW_LNCT_directory_index
+            }
+            result.Add((path, dir));
+        }
+        return result;
+    }
+
+    /// <summary>Reads one attribute value of the forms line tables use (DWARF 5 7.5.6); a string or a number.</summary>
+    private static (string? S, ulong N) Form(Reader r, ulong form, int offsetSize, byte[]? lineStr, byte[]? str)
+    {
+        switch (form)
+        {
+            case 0x08: return (r.CString(), 0);                                            // DW_FORM_string
+            case 0x1f: return (StrAt(lineStr, offsetSize == 8 ? r.U64() : r.U32()), 0);    // DW_FORM_line_strp
+            case 0x0e: return (StrAt(str, offsetSize == 8 ? r.U64() : r.U32()), 0);        // DW_FORM_strp
+            case 0x0f: return (null, r.Uleb());                                            // DW_FORM_udata
+            case 0x0b: return (null, r.U8());                                              // DW_FORM_data1
+            case 0x05: return (null, r.U16());                                             // DW_FORM_data2
+            case 0x06: return (null, r.U32());                                             // DW_FORM_data4
+            case 0x07: return (null, r.U64());                                             // DW_FORM_data8
+            case 0x1e: r.Pos += 16; return (null, 0);                                      // DW_FORM_data16 (MD5)
+            case 0x09: r.Pos += (int)r.Uleb(); return (null, 0);                           // DW_FORM_block
+            default: throw new IndexOutOfRangeException($"line table form 0x{form:x}"); // unknown: give up on the unit
+        }
+    }
+
+    private static string? StrAt(byte[]? s, ulong off)
+    {
+        if (s is null || off >= (ulong)s.Length) return null;
+        var span = s.AsSpan((int)off);
+        var end = span.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+    }
+
+    private static string? Join(List<string> dirs, int dir, string? name)
+    {
+        if (name is null) return null;
+        if (name.StartsWith('/') || dir < 0 || dir >= dirs.Count || dirs[dir].Length == 0) return name;
+        return dirs[dir].TrimEnd('/') + "/" + name;
+    }
+
+    /// <summary>A little-endian cursor over one unit; reads past End throw IndexOutOfRangeException.</summary>
+    private sealed class Reader(byte[] b, int pos, int end = -1)
+    {
+        public int Pos { get; set; } = pos;
+        public int End { get; } = end < 0 ? b.Length : end;
+
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (Pos + n > End || Pos < 0) throw new IndexOutOfRangeException();
+            var s = b.AsSpan(Pos, n);
+            Pos += n;
+            return s;
+        }
+
+        public byte U8() => Take(1)[0];
+        public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
+        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+        public ulong U64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+
+        public ulong Uleb()
+        {
+            ulong v = 0;
+            for (var shift = 0; ; shift += 7)
+            {
+                var x = U8();
+                if (shift < 64) v |= (ulong)(x & 0x7f) << shift;
+                if ((x & 0x80) == 0) return v;
+            }
+        }
+
+        public long Sleb()
+        {
+            long v = 0;
+            var shift = 0;
+            byte x;
+            do
+            {
+                x = U8();
+                if (shift < 64) v |= (long)(x & 0x7f) << shift;
+                shift += 7;
+            } while ((x & 0x80) != 0);
+            if (shift < 64 && (x & 0x40) != 0) v |= -1L << shift;
+            return v;
+        }
+
+        public string CString()
+        {
+            var span = b.AsSpan(Pos, End - Pos);
+            var n = span.IndexOf((byte)0);
+            if (n < 0) throw new IndexOutOfRangeException();
+            Pos += n + 1;
+            return Encoding.UTF8.GetString(span[..n]);
+        }
+    }
+}
