@@ -64,12 +64,14 @@ public static partial class ProbePlanner
             if (argLocations[i].OnStack) argStack = Math.Max(argStack, argLocations[i].StackOffset + args[i].Type.Size);
         var resultBase = TypeLayout.AlignUp(argStack, 8);
 
-        var specs = new ParamSpec[results.Length];
+        var values = new ValuePlanner(derefs, options, cStrings: false);
+        var pending = new (ParamSpec, ValuePlanner.Node?)[results.Length];
         for (var i = 0; i < results.Length; i++)
         {
             var loc = locations[i].OnStack ? ArgLocation.Stack(resultBase + locations[i].StackOffset) : locations[i];
-            specs[i] = Capture(ResultName(results[i].Name, i), results[i].Type, loc, 0, derefs, options);
+            pending[i] = Capture(ResultName(results[i].Name, i), results[i].Type, loc, 0, derefs, values, options, AbiKind.GoRegs);
         }
+        var specs = Complete(pending, values);
         var plan = PlanOf(specs, derefs, [Reg.R14, Reg.Rsp]);
         var exits = rets.Select((r, k) => Exit(firstId + k, entry, (ulong)r, elf.FileOffsetOf(fn.Address + (ulong)r), plan, specs)
             with { GoidDeref = goid }).ToArray();
@@ -89,7 +91,7 @@ public static partial class ProbePlanner
             var name = ResultName(result.Name, 0);
             specs = t.Kind == TypeKind.Float ? [new ParamSpec(name, t, [], NotCaptured: "float register")]
                 : t.Size > 16 || SysVAbi.ReturnsInMemory(t) ? [new ParamSpec(name, t, [], NotCaptured: "returned in memory")]
-                : [Capture(name, t, ArgLocation.InRegisters(t.Size > 8 ? [Reg.Rax, Reg.Rdx] : [Reg.Rax], 0), 0, derefs, options, cStrings: true)];
+                : [CaptureScalar(name, t, ArgLocation.InRegisters(t.Size > 8 ? [Reg.Rax, Reg.Rdx] : [Reg.Rax], 0), 0, derefs, options, cStrings: true)];
         }
         var plan = PlanOf(specs, derefs, []);
         // The kernel takes the return address at the function's entry, so the uretprobe goes where the entry probe is.
@@ -113,8 +115,8 @@ public static partial class ProbePlanner
             .Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
             .Where(s => s.Kind == SourceKind.Register).Select(s => (Reg)s.Index)
             .Concat(extra).Distinct().Order().ToArray();
-        var stackEnd = specs.SelectMany(p => p.Pieces).Where(s => s.Kind == SourceKind.Stack)
-            .Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
+        var stackEnd = specs.SelectMany(p => p.Pieces).Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
+            .Where(s => s.Kind == SourceKind.Stack).Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
         return new CapturePlan(registers, (int)TypeLayout.AlignUp(stackEnd, 8), derefs);
     }
 
