@@ -108,8 +108,8 @@ internal sealed class TypeBuilder(DieIndex index)
                     Fields = shape?.Kind == TypeKind.Struct ? shape.Fields.Select(f => f with { Type = f.Type with { Fields = [], Elem = null } }).ToArray() : [],
                 };
             }
-            case GoKind.Map: return new TypeDesc(name ?? "map", TypeKind.Map, 8);
-            case GoKind.Chan: return new TypeDesc(name ?? "chan", TypeKind.Chan, 8);
+            case GoKind.Map: return new TypeDesc(name ?? "map", TypeKind.Map, 8) { Elem = shallow ? null : Header(die, "count", "used") };
+            case GoKind.Chan: return new TypeDesc(name ?? "chan", TypeKind.Chan, 8) { Elem = shallow ? null : Header(die, "qcount", "dataqsiz") };
             case GoKind.Func: return new TypeDesc(name ?? "func", TypeKind.Func, 8);
             case GoKind.UnsafePointer: return new TypeDesc(name ?? "unsafe.Pointer", TypeKind.Pointer, 8);
             case GoKind.Complex64 or GoKind.Complex128:
@@ -126,6 +126,17 @@ internal sealed class TypeBuilder(DieIndex index)
             default:
                 return null; // the tag-based reading is right for the rest
         }
+    }
+
+    /// <summary>
+    /// The struct a map or channel points to, reduced to its length fields: runtime.hmap count (Go &lt;= 1.23), the swiss
+    /// map's used (internal/runtime/maps.Map, Go &gt;= 1.24), runtime.hchan qcount and dataqsiz. The planner takes their
+    /// offsets from here rather than assuming them.
+    /// </summary>
+    private TypeDesc? Header(Die typedef, params string[] names)
+    {
+        if (typedef.Reference(DwAt.Type) is not { } p || Build(p, 1) is not { Kind: TypeKind.Pointer, Elem: { Kind: TypeKind.Struct } h }) return null;
+        return h with { Fields = h.Fields.Where(f => names.Contains(f.Name)).Select(f => f with { Type = f.Type with { Fields = [], Elem = null } }).ToArray() };
     }
 
     private static TypeDesc BaseType(string name, int encoding, int size) => encoding switch

@@ -209,12 +209,12 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
                         });
                 });
                 break;
-            case TypeKind.Map or TypeKind.Chan:
-                // runtime.hmap.count (Go <= 1.23) and the swiss map's Map.used (Go >= 1.24) are both the first word;
-                // runtime.hchan starts {qcount, dataqsiz} (runtime/chan.go).
+            case TypeKind.Map or TypeKind.Chan when LengthOffset(t) is { } offset:
+                // The length word(s) copied from their offset in the header: TreeDecoder reads the length at byte 0 of
+                // the copy and, for a channel, the capacity at byte 8.
                 Later(level, element, () =>
                 {
-                    if (Add(new DerefSpec(ptr, Source.None, t.Kind == TypeKind.Chan ? 16 : 8)) is { } d) n.Deref = d;
+                    if (Add(new DerefSpec(ptr, Source.None, t.Kind == TypeKind.Chan ? 16 : 8, Offset: offset)) is { } d) n.Deref = d;
                 });
                 break;
             case TypeKind.Pointer when cStrings && CString.Is(t):
@@ -233,6 +233,21 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
                 });
                 break;
         }
+    }
+
+    /// <summary>
+    /// Where a map's count or a channel's {qcount, dataqsiz} sit in the header it points to, from DWARF
+    /// (TypeBuilder.Header); without DWARF's word, the first word(s), where every Go release so far keeps them
+    /// (runtime/map.go hmap.count, internal/runtime/maps Map.used, runtime/chan.go hchan); null if they are not adjacent.
+    /// </summary>
+    private static int? LengthOffset(TypeDesc t)
+    {
+        var fields = t.Elem?.Fields ?? [];
+        if (t.Kind == TypeKind.Map) return fields.FirstOrDefault(f => f.Name is "count" or "used")?.Offset ?? 0;
+        var q = fields.FirstOrDefault(f => f.Name == "qcount");
+        var c = fields.FirstOrDefault(f => f.Name == "dataqsiz");
+        if (q is null || c is null) return fields.Count == 0 ? 0 : null;
+        return c.Offset == q.Offset + 8 ? q.Offset : null;
     }
 
     /// <summary>A pointer target worth copying: a known type with a size, and a struct only when its fields are known.</summary>
