@@ -44,6 +44,13 @@ public class CompositeValuesTests
             Compare(args, JsonNode.Parse(rows[i].GetProperty("args").GetString()!), $"call {i} {function} args", stats);
             if (ret is not null) Compare(ret, JsonNode.Parse(rows[i].GetProperty("ret").GetString()!), $"call {i} {function} ret", stats);
         }
+        // The function tables: a composite's column is its JSON text, a followed pointer's column its address.
+        var points = JsonDocument.Parse(Tools.Run(Tools.Analyzer, ["query", dir, "SELECT p FROM \"main.takePoint\" ORDER BY ts", "--format", "json"]).Stdout)
+            .RootElement.EnumerateArray().Select(e => JsonNode.Parse(e.GetProperty("p").GetString()!)).ToList();
+        Assert.Equal(printed.Where(c => c.Function == "main.takePoint").Select(c => c.Args["p"]!.ToJsonString()), points.Select(p => p!.ToJsonString()));
+        var orders = E2E.QueryCsv(dir, "SELECT o FROM \"main.takeOrder\" ORDER BY ts");
+        Assert.Equal(Enumerable.Range(0, 2 * rounds).Select(k => k % 2 == 1), orders.Select(o => o[0] == "0"));
+
         // Interfaces name their dynamic types; floats passed on the stack are exact (f15 of takeManyFloats).
         Assert.True(stats.Exact > 50 * rounds, $"only {stats.Exact} exact leaves");
         Assert.Contains("*main.MyErr", stats.Types);
