@@ -51,6 +51,12 @@ public class CompositeValuesTests
         var orders = E2E.QueryCsv(dir, "SELECT o FROM \"main.takeOrder\" ORDER BY ts");
         Assert.Equal(Enumerable.Range(0, 2 * rounds).Select(k => k % 2 == 1), orders.Select(o => o[0] == "0"));
 
+        // Replay prints the same values, interfaces by their dynamic type.
+        var replay = Tools.Run(Tools.Analyzer, ["replay", dir]);
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        Assert.Contains("main.takeError(err=*main.MyErr({Code:40 Msg:\"bad 0\"}))", replay.Stdout);
+        Assert.Contains("main.takeOrder(o={ID:100 Name:\"order-0\" Qty:0 Price:9.5 Tags:len=2 cap=2 [\"red\" \"blue\"]", replay.Stdout);
+
         // Interfaces name their dynamic types; floats passed on the stack are exact (f15 of takeManyFloats).
         Assert.True(stats.Exact > 50 * rounds, $"only {stats.Exact} exact leaves");
         Assert.Contains("*main.MyErr", stats.Types);

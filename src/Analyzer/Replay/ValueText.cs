@@ -11,14 +11,15 @@ namespace Calltape.Analyzer.Replay;
 internal static class ValueText
 {
     /// <summary>name=value, ... of every parameter of the probe (arguments of an entry, results of an exit).</summary>
-    public static string Params(ProbeSpec probe, RawEvent ev, bool names = true)
+    /// <param name="types">Names interfaces' dynamic types (Binaries/DynamicTypes); null leaves them unknown.</param>
+    public static string Params(ProbeSpec probe, RawEvent ev, bool names = true, IDynamicTypes? types = null)
     {
         var sb = new StringBuilder();
         for (var i = 0; i < probe.Params.Count; i++)
         {
             if (i > 0) sb.Append(", ");
             if (names) sb.Append(probe.Params[i].Name).Append('=');
-            sb.Append(Value(ValueDecoder.DecodeParam(probe, probe.Params[i], ev)));
+            sb.Append(Value(ValueDecoder.DecodeParam(probe, probe.Params[i], ev, types)));
         }
         return sb.ToString();
     }
