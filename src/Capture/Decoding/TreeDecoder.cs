@@ -97,7 +97,7 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         {
             var f = t.Fields[i];
             names[i] = string.IsNullOrEmpty(f.Name) ? $"_{i}" : f.Name;
-            values[i] = Decode(f.Type, Child(s, i, f.Offset));
+            values[i] = f.BitSize != 0 ? DecodedValue.Missing("bit-field") : Decode(f.Type, Child(s, i, f.Offset));
         }
         return new DecodedValue(new StructValue(names, values), null);
     }
