@@ -77,16 +77,17 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
             return DecodedValue.Missing(why!);
         long l = (long)len, c = (long)cap;
         if (len == 0) return new DecodedValue(new ListValue(l, c, []), null);
-        if (t.Elem is not { } elem) return new DecodedValue(new ListValue(l, c, [], "element type unknown"), null);
+        if (t.Elem is not { Size: >= 0 } elem) return new DecodedValue(new ListValue(l, c, [], "element type unknown"), null);
         if (s.Deref < 0) return new DecodedValue(new ListValue(l, c, [], "depth limit"), null);
         if (ptr == 0) return DecodedValue.Missing("nil pointer");
         if (Failed(s.Deref) is { } err) return new DecodedValue(new ListValue(l, c, [], err), null);
         var have = ev.Derefs[s.Deref].Data.Length;
-        var n = elem.Size == 0 ? (long)Math.Min(len, MaxArrayElems) : Math.Min(l, have / elem.Size);
+        // A length no real slice has (negative as a long) still decodes to no more elements than were copied.
+        var n = elem.Size == 0 ? (long)Math.Min(len, MaxArrayElems) : (long)Math.Min(len, (ulong)(have / elem.Size));
         var elems = new DecodedValue[n];
         for (var i = 0; i < n; i++)
             elems[i] = Decode(elem, i < s.Targets.Count ? s.Targets[i] : ValueSpec.Leaf(Source.InDeref(s.Deref, (int)(i * elem.Size))));
-        return new DecodedValue(new ListValue(l, c, elems, n < l ? $"truncated at {n} of {l} elements" : null), null);
+        return new DecodedValue(new ListValue(l, c, elems, (ulong)n < len ? $"truncated at {n} of {len} elements" : null), null);
     }
 
     private DecodedValue Struct(TypeDesc t, ValueSpec s)
@@ -104,7 +105,8 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
 
     private DecodedValue Array(TypeDesc t, ValueSpec s)
     {
-        if (t.Elem is not { } elem) return DecodedValue.Missing($"type {t.Name} is not decoded yet");
+        if (t.Elem is not { Size: >= 0 } elem || t.Count < 0 || t.Count * elem.Size > int.MaxValue)
+            return DecodedValue.Missing($"type {t.Name} is not decoded yet");
         var n = Math.Min(t.Count, MaxArrayElems);
         var elems = new DecodedValue[n];
         for (var i = 0; i < n; i++) elems[i] = Decode(elem, Child(s, i, (int)(i * elem.Size)));
