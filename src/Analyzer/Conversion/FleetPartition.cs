@@ -21,7 +21,9 @@ internal static class FleetPartition
     /// <summary>Where each capture's calltape.json goes, as MANIFESTS/ID.json (hidden from engines by the underscore).</summary>
     public const string ManifestsDir = "_calltape";
 
-    public static async Task<ConversionResult> ConvertAsync(CaptureReader reader, string root, int rowGroupRows, CancellationToken ct)
+    /// <param name="binaries">Where to look for the traced binaries first (--binaries): stacks and interface type names.</param>
+    public static async Task<ConversionResult> ConvertAsync(CaptureReader reader, string root, int rowGroupRows, CancellationToken ct,
+        string? binaries = null)
     {
         var fullRoot = Path.GetFullPath(root.TrimEnd('/'));
         if (File.Exists(fullRoot)) throw new CalltapeException($"{root} exists and is a file; choose another -o");
@@ -30,7 +32,8 @@ internal static class FleetPartition
         var staging = Path.Combine(fullRoot, $".staging-{id}-{Guid.NewGuid():N}"[..Math.Min(id.Length + 18, 200)]);
         try
         {
-            var result = await ParquetExporter.ConvertAsync(reader, staging, rowGroupRows, ct);
+            var result = await ParquetExporter.ConvertAsync(reader, staging, rowGroupRows, ct, binaries,
+                Binaries.DynamicTypes.For(reader.Header, binaries));
             var manifest = ConversionManifest.TryRead(staging)
                 ?? throw new InvalidOperationException($"conversion left no {ConversionManifest.FileName}");
             var host = Escape(reader.Header.Host);

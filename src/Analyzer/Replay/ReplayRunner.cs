@@ -11,9 +11,9 @@ internal static class ReplayRunner
 {
     /// <param name="stacks">replay --stack: symbolizes each call's user stack to print under it; null prints none.</param>
     public static long Run(CaptureReader reader, CallFilter filter, TextWriter output, TextWriter error, long limit,
-        Stacks.StackResolver? stacks = null)
+        Stacks.StackResolver? stacks = null, Func<int, Capture.Decoding.IDynamicTypes?>? types = null)
     {
-        var printer = new ReplayPrinter(reader.Header, filter, output, limit) { StackLines = stacks is null ? null : (ev, p) => StackText(stacks, ev, p) };
+        var printer = new ReplayPrinter(reader.Header, filter, output, limit, types) { StackLines = stacks is null ? null : (ev, p) => StackText(stacks, ev, p) };
         var tracker = new CallTracker(reader.Header, printer);
         var losses = new LossTimeline(reader.Chunks);
         var cut = false;

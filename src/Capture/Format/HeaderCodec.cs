@@ -86,9 +86,12 @@ public static class HeaderCodec
         w.WriteArrayHeader(p.Plan.Derefs.Count);
         foreach (var d in p.Plan.Derefs)
         {
-            w.WriteArrayHeader(7);
+            // The 3 trailing elements (chained sources, element scale) only when used: older captures stay identical.
+            var chained = d.Ptr.Kind == SourceKind.Deref || d.Len.Kind == SourceKind.Deref || d.Scale != 0;
+            w.WriteArrayHeader(chained ? 10 : 7);
             w.Write((int)d.Ptr.Kind); w.Write(d.Ptr.Index); w.Write((int)d.Len.Kind); w.Write(d.Len.Index); w.Write(d.MaxLen);
             w.Write(d.CString); w.Write(d.Offset);
+            if (chained) { w.Write(d.Ptr.Deref); w.Write(d.Len.Deref); w.Write(d.Scale); }
         }
         w.Write("params");
         w.WriteArrayHeader(p.Params.Count);
@@ -125,10 +128,14 @@ public static class HeaderCodec
                 case "derefs":
                     for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
                     {
-                        Expect(ref r, 7);
+                        var count = r.ReadArrayHeader();
+                        if (count is not (7 or 10)) throw new InvalidDataException($"a dereference has {count} elements, not 7 or 10");
                         var ptr = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
                         var len = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
-                        derefs.Add(new DerefSpec(ptr, len, r.ReadInt32(), r.ReadBoolean(), r.ReadInt32()));
+                        var d = new DerefSpec(ptr, len, r.ReadInt32(), r.ReadBoolean(), r.ReadInt32());
+                        if (count == 10)
+                            d = d with { Ptr = ptr with { Deref = r.ReadInt32() }, Len = len with { Deref = r.ReadInt32() }, Scale = r.ReadInt32() };
+                        derefs.Add(d);
                     }
                     break;
                 case "params": for (int k = 0, c = r.ReadArrayHeader(); k < c; k++) ps.Add(ReadParam(ref r)); break;
@@ -149,24 +156,56 @@ public static class HeaderCodec
 
     private static void WriteParam(ref MessagePackWriter w, ParamSpec p)
     {
-        w.WriteArrayHeader(5);
+        // A 6th element, the value tree, only for composite values: scalar and string params stay as before.
+        w.WriteArrayHeader(p.Value is null ? 5 : 6);
         w.Write(p.Name);
         WriteType(ref w, p.Type);
         w.WriteArrayHeader(p.Pieces.Count * 2);
         foreach (var s in p.Pieces) { w.Write((int)s.Kind); w.Write(s.Index); }
         w.Write(p.Deref);
         w.Write(p.NotCaptured);
+        if (p.Value is not null) WriteValue(ref w, p.Value);
     }
 
     private static ParamSpec ReadParam(ref MessagePackReader r)
     {
-        Expect(ref r, 5);
+        var n = r.ReadArrayHeader();
+        if (n is not (5 or 6)) throw new InvalidDataException($"a param has {n} elements, not 5 or 6");
         var name = ReadStr(ref r);
         var type = ReadType(ref r);
         var pieces = new List<Source>();
         var c = r.ReadArrayHeader() / 2;
         for (var k = 0; k < c; k++) pieces.Add(new Source((SourceKind)r.ReadInt32(), r.ReadInt32()));
-        return new ParamSpec(name, type, pieces, r.ReadInt32(), r.ReadString());
+        var p = new ParamSpec(name, type, pieces, r.ReadInt32(), r.ReadString());
+        return n == 6 ? p with { Value = ReadValue(ref r, 0) } : p;
+    }
+
+    /// <summary>A value tree: [at_kind, at_index, at_deref, reg_offset, [parts], deref, [targets], not_captured].</summary>
+    private static void WriteValue(ref MessagePackWriter w, ValueSpec v)
+    {
+        w.WriteArrayHeader(8);
+        w.Write((int)v.At.Kind); w.Write(v.At.Index); w.Write(v.At.Deref); w.Write(v.RegOffset);
+        w.WriteArrayHeader(v.Parts.Count);
+        foreach (var p in v.Parts) WriteValue(ref w, p);
+        w.Write(v.Deref);
+        w.WriteArrayHeader(v.Targets.Count);
+        foreach (var t in v.Targets) WriteValue(ref w, t);
+        w.Write(v.NotCaptured);
+    }
+
+    private static ValueSpec ReadValue(ref MessagePackReader r, int depth)
+    {
+        // Trees are as deep as the planner's pointer depth; a bound keeps a malformed header from exhausting the stack.
+        if (depth > 64) throw new InvalidDataException("a value tree is nested more than 64 levels");
+        Expect(ref r, 8);
+        var at = new Source((SourceKind)r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
+        var regOffset = r.ReadInt32();
+        var parts = new ValueSpec[r.ReadArrayHeader()];
+        for (var i = 0; i < parts.Length; i++) parts[i] = ReadValue(ref r, depth + 1);
+        var deref = r.ReadInt32();
+        var targets = new ValueSpec[r.ReadArrayHeader()];
+        for (var i = 0; i < targets.Length; i++) targets[i] = ReadValue(ref r, depth + 1);
+        return new ValueSpec(at) { RegOffset = regOffset, Parts = parts, Deref = deref, Targets = targets, NotCaptured = r.ReadString() };
     }
 
     private static void WriteType(ref MessagePackWriter w, TypeDesc t)
@@ -177,7 +216,9 @@ public static class HeaderCodec
         w.WriteArrayHeader(t.Fields.Count);
         foreach (var f in t.Fields)
         {
-            w.WriteArrayHeader(3); w.Write(f.Name); w.Write(f.Offset); WriteType(ref w, f.Type);
+            // A 4th element, the bit-field width, only for bit-fields: other types stay as before.
+            w.WriteArrayHeader(f.BitSize == 0 ? 3 : 4); w.Write(f.Name); w.Write(f.Offset); WriteType(ref w, f.Type);
+            if (f.BitSize != 0) w.Write(f.BitSize);
         }
     }
 
@@ -189,9 +230,11 @@ public static class HeaderCodec
         var fields = new List<FieldDesc>();
         for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
         {
-            Expect(ref r, 3);
+            var n = r.ReadArrayHeader();
+            if (n is not (3 or 4)) throw new InvalidDataException($"a field has {n} elements, not 3 or 4");
             var fname = ReadStr(ref r); var off = r.ReadInt32();
-            fields.Add(new FieldDesc(fname, off, ReadType(ref r)));
+            var field = new FieldDesc(fname, off, ReadType(ref r));
+            fields.Add(n == 4 ? field with { BitSize = r.ReadInt32() } : field);
         }
         return new TypeDesc(name, kind, size) { Elem = elem, Count = count, Fields = fields };
     }
