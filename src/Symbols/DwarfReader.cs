@@ -142,7 +142,27 @@ public sealed class DwarfReader
 
         Producer = entry.Unit.Producer;
         var lowPc = entry.LowPc ?? 0;
-        return new FunctionInfo(_index.NameOf(entry) ?? requested, lowPc, result) { Producer = entry.Unit.Producer };
+        return new FunctionInfo(_index.NameOf(entry) ?? requested, lowPc, result)
+        {
+            Producer = entry.Unit.Producer,
+            FrameBaseIsCfa = FrameBaseIsCfa(die) || (origin is not null && FrameBaseIsCfa(origin)),
+        };
+    }
+
+    private const byte DwOpCallFrameCfa = 0x9c; // DWARF 5 §2.5.1.6
+
+    private static bool FrameBaseIsCfa(Dwarf.Die subprogram)
+    {
+        if (!subprogram.TryGet(Dwarf.DwAt.FrameBase, out var a)) return false;
+        try
+        {
+            var block = subprogram.Unit.Block(a);
+            return block.Length == 1 && block[0] == DwOpCallFrameCfa;
+        }
+        catch (InvalidDataException)
+        {
+            return false; // a location-list frame base: not the CFA form the check understands
+        }
     }
 
     /// <summary>A parameter's location; malformed location data costs the cross-check, never the function.</summary>

@@ -7,6 +7,10 @@ public sealed record FunctionInfo(string Name, ulong LowPc, IReadOnlyList<ParamI
 {
     /// <summary>DW_AT_producer of the compile unit holding the function (e.g. "Go cmd/compile go1.19.8; regabi").</summary>
     public string? Producer { get; init; }
+
+    /// <summary>DW_AT_frame_base is DW_OP_call_frame_cfa (gcc, Go), so DW_OP_fbreg offsets are from the CFA; clang
+    /// names a register instead (RSP or RBP after its prologue), which is not comparable at the entry PC.</summary>
+    public bool FrameBaseIsCfa { get; init; }
 }
 
 /// <summary>One formal parameter; IsReturn marks Go results (DW_AT_variable_parameter = 1).</summary>

@@ -34,25 +34,38 @@ public static class LocationCheck
             var range = location.Ranges.FirstOrDefault(r => r.Covers(pc));
             if (range is null || range.Pieces.Count == 0) continue;
             var wholeFunction = range.Low == 0 && range.High == ulong.MaxValue;
-            var dwarfSays = Expected(range.Pieces, wholeFunction, pushes);
+            var dwarfSays = Expected(range.Pieces, wholeFunction, pushes, dwarf.FrameBaseIsCfa);
             if (dwarfSays is null) continue;
-            if (!spec.Pieces.SequenceEqual(dwarfSays))
+            if (!spec.Pieces.SequenceEqual(dwarfSays) && !SameStackSpan(spec.Pieces, dwarfSays, range.Pieces))
                 problems.Add($"{spec.Name} planned in {string.Join(" ", spec.Pieces)} but DWARF has {args[i].Name} in {string.Join(" ", range.Pieces)} at 0x{pc:x}");
         }
         return problems.Count == 0 ? null : "DWARF disagrees: " + string.Join("; ", problems);
     }
 
     /// <summary>The sources DWARF's pieces name, or null when they are not all comparable places.</summary>
-    private static List<Source>? Expected(IReadOnlyList<LocationPiece> pieces, bool wholeFunction, int pushes)
+    private static List<Source>? Expected(IReadOnlyList<LocationPiece> pieces, bool wholeFunction, int pushes, bool frameBaseIsCfa)
     {
         var result = new List<Source>();
         foreach (var p in pieces)
         {
             if (p.Kind == LocationKind.Register && p.Register is { } r) result.Add(Source.Of(r));
-            else if (p.Kind == LocationKind.FrameBase && (!wholeFunction || p.Offset >= 0)) result.Add(Source.StackAt((int)(p.Offset + 8 + pushes)));
+            else if (p.Kind == LocationKind.FrameBase && frameBaseIsCfa && (!wholeFunction || p.Offset >= 0))
+                result.Add(Source.StackAt((int)(p.Offset + 8 + pushes)));
             else return null;
         }
         return result;
+    }
+
+    /// <summary>
+    /// One whole-value stack location (no DW_OP_piece) names where the value starts; the plan reads an aggregate from
+    /// there as consecutive eightbytes (a struct passed in memory, psABI §3.2.3), which is the same place.
+    /// </summary>
+    private static bool SameStackSpan(IReadOnlyList<Source> planned, List<Source> dwarfSays, IReadOnlyList<LocationPiece> pieces)
+    {
+        if (dwarfSays.Count != 1 || pieces.Count != 1 || pieces[0].Size != 0 || dwarfSays[0].Kind != SourceKind.Stack) return false;
+        for (var i = 0; i < planned.Count; i++)
+            if (planned[i] != Source.StackAt(dwarfSays[0].Index + 8 * i)) return false;
+        return planned.Count > 0;
     }
 
     private static int GoPushes(ElfImage elf, FunctionSymbol fn)
