@@ -15,8 +15,9 @@ internal static class ProbeResolver
         var elf = ElfImage.Open(binaryPath);
         var symbols = new List<FunctionSymbol>();
         var addresses = new HashSet<ulong>(); // a function named twice (or by a name and a glob) is probed once
+        var demangled = new Lazy<DemangleIndex>(() => new DemangleIndex(elf.Functions));
         foreach (var name in functions.Distinct(StringComparer.Ordinal))
-            foreach (var sym in Lookup(elf, name, binaryPath))
+            foreach (var sym in Lookup(elf, demangled, name, binaryPath))
                 if (addresses.Add(sym.Address)) symbols.Add(sym);
         // DWARF is read only to plan: the names, types and locations of the probed functions' parameters.
         var dwarf = DwarfReader.Load(elf);
@@ -32,16 +33,31 @@ internal static class ProbeResolver
         // The plan and counter maps have CT_MAX_PROBES entries, indexed by probe id (bpf/calltape.h).
         if (probes.Count > BpfLimits.MaxProbes)
             throw new CalltapeException($"{probes.Count} probes requested ({symbols.Count} functions); the limit is {BpfLimits.MaxProbes}: narrow the -p patterns");
+        // Captures name C++ and Rust functions as people write them (SQL views, replay): demangled.
+        for (var i = 0; i < probes.Count; i++)
+            probes[i] = probes[i] with { Function = DemangleIndex.DisplayName(probes[i].Function) };
         return (elf.Describe(), probes);
     }
 
-    /// <summary>The function of that exact name, else every function a glob matches; none is a one-line error with suggestions.</summary>
-    private static IReadOnlyList<FunctionSymbol> Lookup(ElfImage elf, string name, string binaryPath)
+    /// <summary>
+    /// The function of that exact symbol name, else those whose demangled name it is (C++ and Rust: every overload or
+    /// generic instance), else every function a glob matches by symbol or demangled name; none is a one-line error
+    /// with suggestions.
+    /// </summary>
+    private static IReadOnlyList<FunctionSymbol> Lookup(ElfImage elf, Lazy<DemangleIndex> demangled, string name, string binaryPath)
     {
         if (elf.FindFunction(name) is { } exact) return [exact];
         var isGlob = FunctionGlob.IsPattern(name);
-        if (isGlob && FunctionGlob.Match(elf.Functions, name) is { Count: > 0 } matched) return matched;
-        var near = elf.SuggestNames(isGlob ? name.Replace("*", "").Replace("?", "") : name);
+        if (!isGlob && demangled.Value.Exact(name) is { Count: > 0 } byName) return byName;
+        if (isGlob)
+        {
+            var matched = FunctionGlob.Match(elf.Functions, name).Concat(demangled.Value.Glob(name))
+                .DistinctBy(f => f.Address).OrderBy(f => f.Address).ToList();
+            if (matched.Count > 0) return matched;
+        }
+        var key = isGlob ? name.Replace("*", "").Replace("?", "") : name;
+        var near = elf.SuggestNames(key);
+        if (near.Count == 0 || Demangler.IsMangled(near[0])) near = demangled.Value.SuggestNames(key);
         var hint = near.Count == 0 ? "" : "; did you mean " + string.Join(", ", near) + "?";
         var what = isGlob ? $"no function matches '{name}'" : $"no function '{name}'";
         throw new CalltapeException($"{what} in {binaryPath}{hint}", ExitCodes.NotFound);
