@@ -1,4 +1,5 @@
 using Calltape.Symbols.Dwarf;
+using Calltape.Symbols.Planning;
 
 namespace Calltape.Symbols;
 
@@ -83,6 +84,9 @@ public sealed class DwarfReader
         var decl = own.Count == 0 && origin is not null ? FormalParameters(origin) : own;
 
         var result = new List<ParamInfo>();
+        // Only C++ has classes with special members; Go and Rust types are never passed by invisible reference.
+        var producer = entry.Unit.Producer ?? "";
+        var cxx = !producer.StartsWith("Go ", StringComparison.Ordinal) && !producer.Contains("rustc", StringComparison.Ordinal);
         foreach (var p in decl)
         {
             var po = p.Reference(Dwarf.DwAt.AbstractOrigin) is { } r ? _index.DieAt(r) : null;
@@ -90,12 +94,12 @@ public sealed class DwarfReader
             var type = p.Reference(Dwarf.DwAt.Type) ?? po?.Reference(Dwarf.DwAt.Type);
             // Go marks results with DW_AT_variable_parameter = 1 (cmd/compile/internal/dwarfgen).
             var isReturn = p.Flag(Dwarf.DwAt.VariableParameter) || (po?.Flag(Dwarf.DwAt.VariableParameter) ?? false);
-            result.Add(new ParamInfo(name, _types.Build(type), isReturn));
+            result.Add(new ParamInfo(name, _types.Build(type), isReturn) { PassedByReference = cxx && CxxAbi.PassedByReference(_index, type) });
         }
         // C and C++: the subprogram's own DW_AT_type is the return type; the planner needs it because a MEMORY-class
         // result takes RDI for its hidden pointer (SysV psABI §3.2.3). Go functions have no DW_AT_type.
         if ((die.Reference(Dwarf.DwAt.Type) ?? origin?.Reference(Dwarf.DwAt.Type)) is { } ret)
-            result.Add(new ParamInfo("~r0", _types.Build(ret), IsReturn: true));
+            result.Add(new ParamInfo("~r0", _types.Build(ret), IsReturn: true) { PassedByReference = cxx && CxxAbi.PassedByReference(_index, ret) });
 
         Producer = entry.Unit.Producer;
         var lowPc = entry.LowPc ?? 0;

@@ -10,4 +10,8 @@ public sealed record FunctionInfo(string Name, ulong LowPc, IReadOnlyList<ParamI
 }
 
 /// <summary>One formal parameter; IsReturn marks Go results (DW_AT_variable_parameter = 1).</summary>
-public sealed record ParamInfo(string Name, TypeDesc Type, bool IsReturn);
+public sealed record ParamInfo(string Name, TypeDesc Type, bool IsReturn)
+{
+    /// <summary>A C++ class non-trivial for the purposes of calls: passed (or returned) through a hidden pointer (Planning/CxxAbi.cs).</summary>
+    public bool PassedByReference { get; init; }
+}

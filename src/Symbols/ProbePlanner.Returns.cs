@@ -87,13 +87,21 @@ public static partial class ProbePlanner
             // MEMORY class through a caller buffer whose address comes back in RAX (not followed yet).
             var t = result.Type;
             var name = ResultName(result.Name, 0);
-            specs = t.Kind == TypeKind.Float ? [new ParamSpec(name, t, [], NotCaptured: "float register")]
-                : t.Size > 16 || SysVAbi.ReturnsInMemory(t) ? [new ParamSpec(name, t, [], NotCaptured: "returned in memory")]
+            if (RustAbi.IsRust(info)) specs = [RustResult(name, t, derefs, options)];
+            else specs = t.Kind == TypeKind.Float ? [new ParamSpec(name, t, [], NotCaptured: "float register")]
+                : t.Size > 16 || result.PassedByReference || SysVAbi.ReturnsInMemory(t) ? [new ParamSpec(name, t, [], NotCaptured: "returned in memory")]
                 : [Capture(name, t, ArgLocation.InRegisters(t.Size > 8 ? [Reg.Rax, Reg.Rdx] : [Reg.Rax], 0), 0, derefs, options, cStrings: true)];
         }
         var plan = PlanOf(specs, derefs, []);
         // The kernel takes the return address at the function's entry, so the uretprobe goes where the entry probe is.
         return Exit(id, entry, entry.ProbeOffset, entry.FileOffset, plan, specs) with { Uretprobe = true };
+    }
+
+    /// <summary>A Rust result: RAX, or RAX:RDX for a fat pointer or a 9–16 byte aggregate (Planning/RustAbi.cs).</summary>
+    private static ParamSpec RustResult(string name, TypeDesc t, List<DerefSpec> derefs, PlanOptions options)
+    {
+        var (type, regs, why) = RustAbi.Result(t);
+        return regs is null ? new ParamSpec(name, t, [], NotCaptured: why) : Capture(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options);
     }
 
     private static ProbeSpec Exit(int id, ProbeSpec entry, ulong probeOffset, ulong fileOffset, CapturePlan plan, IReadOnlyList<ParamSpec> results)

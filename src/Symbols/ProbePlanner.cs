@@ -28,12 +28,16 @@ public static partial class ProbePlanner
         }
 
         var args = info.Params.Where(p => !p.IsReturn).ToArray();
-        var types = args.Select(p => p.Type).ToArray();
+        // A C++ class that is non-trivial for calls travels as a pointer to a temporary (Planning/CxxAbi.cs).
+        var types = args.Select(p => p.PassedByReference ? CxxAbi.HiddenPointer(p.Type) : p.Type).ToArray();
+        // rustc's own ABI differs from SysV for fat pointers, aggregates and zero-sized types (Planning/RustAbi.cs).
+        var rust = abi == AbiKind.SysV && RustAbi.IsRust(info) ? RustAbi.Assign(types, info.Params.FirstOrDefault(p => p.IsReturn)?.Type) : null;
         var locations = abi switch
         {
             AbiKind.GoRegs => GoRegisterAbi.Assign(types),
             AbiKind.GoStack => GoStackAbi.Assign(types),
-            _ => SysVAbi.Assign(types, SysVAbi.ReturnsInMemory(info.Params.FirstOrDefault(p => p.IsReturn)?.Type)),
+            _ when rust is not null => rust.Select(r => r.Location ?? ArgLocation.InRegisters([], 0)).ToArray(),
+            _ => SysVAbi.Assign(types, info.Params.FirstOrDefault(p => p.IsReturn) is { } ret && (ret.PassedByReference || SysVAbi.ReturnsInMemory(ret.Type))),
         };
 
         var derefs = new List<DerefSpec>();
@@ -41,7 +45,8 @@ public static partial class ProbePlanner
         for (var i = 0; i < args.Length; i++)
         {
             var name = string.IsNullOrEmpty(args[i].Name) ? $"arg{i}" : args[i].Name;
-            specs[i] = Capture(name, args[i].Type, locations[i], stackAdjust, derefs, options, cStrings: abi == AbiKind.SysV);
+            specs[i] = (rust?[i].NotCaptured ?? CxxAbi.NotDecoded(args[i])) is { } why ? new ParamSpec(name, args[i].Type, [], NotCaptured: why)
+                : Capture(name, rust?[i].Type ?? args[i].Type, locations[i], stackAdjust, derefs, options, cStrings: abi == AbiKind.SysV);
         }
 
         var registers = specs.SelectMany(p => p.Pieces)

@@ -1,0 +1,72 @@
+using Calltape.Capture.Model;
+using Calltape.Symbols;
+using Calltape.Tests.Support;
+using Xunit;
+
+namespace Calltape.Tests.Unit.Symbols;
+
+/// <summary>Where the planner reads C++ and Rust arguments: the Itanium C++ ABI over SysV, and rustc's own ABI.</summary>
+public class CxxRustPlanningTests
+{
+    private static ProbeSpec Plan(string binary, string demangled)
+    {
+        var elf = ElfImage.Open(binary);
+        var fn = Assert.Single(new DemangleIndex(elf.Functions).Exact(demangled));
+        var info = DwarfReader.Load(elf)!.FindFunction(fn.Name, fn.Address);
+        Assert.NotNull(info);
+        return ProbePlanner.Plan(0, 0, elf, fn, info, new PlanOptions(64));
+    }
+
+    private static string Pieces(ProbeSpec p, string param) => string.Join(",", p.Params.Single(x => x.Name == param).Pieces);
+
+    [Theory]
+    [InlineData("-O0 -g")]
+    [InlineData("-O2 -g")]
+    public void Cxx_ThisComesFirst_AndAStringByValueTakesOneRegisterForItsAddress(string flags)
+    {
+        var bin = NativeFixtures.BuildCxx("shop", flags);
+        var total = Plan(bin, "Shop::total");
+        Assert.Equal(["this", "count"], total.Params.Select(p => p.Name));
+        Assert.Equal(TypeKind.Pointer, total.Params[0].Type.Kind);
+        Assert.Equal("rdi", Pieces(total, "this"));
+        Assert.Equal("rsi", Pieces(total, "count"));
+
+        // std::string has a user-provided copy constructor and destructor: non-trivial for calls, so by value it is
+        // the address of a temporary in RSI (Itanium C++ ABI §3.1.2.3), not 32 bytes on the stack, and times is in RDX.
+        var greet = Plan(bin, "text::greet");
+        Assert.Equal(["name", "greeting", "times"], greet.Params.Select(p => p.Name));
+        Assert.Equal("rdi", Pieces(greet, "name"));
+        Assert.Equal("rdx", Pieces(greet, "times"));
+        Assert.Equal(0, greet.Plan.StackLen);
+
+        var bump = Plan(bin, "bump");
+        Assert.Equal("rdi", Pieces(bump, "counter"));
+        Assert.Equal(TypeKind.Pointer, bump.Params[0].Type.Kind);
+        Assert.Equal("rsi", Pieces(bump, "by"));
+    }
+
+    [Theory]
+    [InlineData(RustOpt.Debug)]
+    [InlineData(RustOpt.Release)]
+    public void Rust_FatPointersArePairs_StringIsByReference_OptionOfARefIsOnePointer(RustOpt opt)
+    {
+        var bin = NativeFixtures.BuildRust("fixture", opt);
+        var add = Plan(bin, "fixture::add");
+        Assert.Equal("rdi", Pieces(add, "a"));
+        Assert.Equal("rsi", Pieces(add, "b"));
+
+        var greet = Plan(bin, "fixture::greet");
+        Assert.Equal(TypeKind.String, greet.Params[0].Type.Kind);
+        Assert.Equal("rdi,rsi", Pieces(greet, "name"));
+        Assert.Equal("rdx", Pieces(greet, "times"));
+
+        // String is 24 bytes: over two pointers, so passed indirectly; level follows in RSI.
+        var shout = Plan(bin, "fixture::shout");
+        Assert.Equal("rsi", Pieces(shout, "level"));
+
+        var pick = Plan(bin, "fixture::pick");
+        Assert.Equal(TypeKind.Pointer, pick.Params[0].Type.Kind);
+        Assert.Equal("rdi", Pieces(pick, "o"));
+        Assert.Equal("rsi", Pieces(pick, "fallback"));
+    }
+}
