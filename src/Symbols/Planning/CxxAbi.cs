@@ -30,6 +30,31 @@ internal static class CxxAbi
     /// <summary>Why a parameter passed by invisible reference has no value yet (its pointer is not followed), or null.</summary>
     public static string? NotDecoded(ParamInfo p) => p.PassedByReference ? $"{p.Type.Name} passed by invisible reference is not decoded yet" : null;
 
+    /// <summary>
+    /// std::string (libstdc++'s std::__cxx11::basic_string&lt;char&gt;) as text: its DWARF must show the layout the
+    /// decoder reads, _M_dataplus._M_p (a char*) at byte 0 and _M_string_length at byte 8 (bits/basic_string.h); then
+    /// the type becomes a String of its own size. Applies to the type itself or to what a pointer or reference targets.
+    /// Any other layout (another standard library, a wide string) stays a struct.
+    /// </summary>
+    public static TypeDesc StringsAsText(TypeDesc t)
+    {
+        if (IsLibstdcxxString(t)) return new TypeDesc(t.Name, TypeKind.String, t.Size);
+        if (t.Kind == TypeKind.Pointer && t.Elem is { } e && IsLibstdcxxString(e))
+            return t with { Elem = new TypeDesc(e.Name, TypeKind.String, e.Size) };
+        return t;
+    }
+
+    private static bool IsLibstdcxxString(TypeDesc t)
+    {
+        if (t.Kind != TypeKind.Struct || t.Size < 16) return false;
+        var plus = t.Fields.FirstOrDefault(f => f.Name == "_M_dataplus");
+        var len = t.Fields.FirstOrDefault(f => f.Name == "_M_string_length");
+        var p = plus?.Type.Fields.FirstOrDefault(f => f.Name == "_M_p");
+        return plus is not null && len is not null && p is not null
+            && plus.Offset + p.Offset == 0 && p.Type is { Kind: TypeKind.Pointer, Elem.Size: 1 }
+            && len.Offset == 8 && len.Type is { Kind: TypeKind.Uint, Size: 8 };
+    }
+
     /// <summary>True when the type at that DIE offset (through typedefs and cv-qualifiers) is such a class.</summary>
     public static bool PassedByReference(DieIndex index, ulong? typeOffset) => NonTrivial(index, typeOffset, 0);
 

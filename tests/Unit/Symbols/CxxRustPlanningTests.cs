@@ -35,6 +35,7 @@ public class CxxRustPlanningTests
         // the address of a temporary in RSI (Itanium C++ ABI §3.1.2.3), not 32 bytes on the stack, and times is in RDX.
         var greet = Plan(bin, "text::greet");
         Assert.Equal(["name", "greeting", "times"], greet.Params.Select(p => p.Name));
+        Assert.Equal(TypeKind.String, greet.Params[1].Type.Kind); // _M_p at 0, _M_string_length at 8 per DWARF
         Assert.Equal("rdi", Pieces(greet, "name"));
         Assert.Equal("rdx", Pieces(greet, "times"));
         Assert.Equal(0, greet.Plan.StackLen);
@@ -66,6 +67,8 @@ public class CxxRustPlanningTests
 
         var pick = Plan(bin, "fixture::pick");
         Assert.Equal(TypeKind.Pointer, pick.Params[0].Type.Kind);
+        Assert.Equal("Option<&i64>", pick.Params[0].Type.Name);
+        Assert.Equal(new TypeDesc("i64", TypeKind.Int, 8), pick.Params[0].Type.Elem);
         Assert.Equal("rdi", Pieces(pick, "o"));
         Assert.Equal("rsi", Pieces(pick, "fallback"));
     }
