@@ -115,7 +115,7 @@ public sealed class DwarfReader
     {
         var t = _types.Build(type);
         if (rust && RustAbiDwarf.NullablePointerPayload(_index, type) is { } payload) return _types.Build(payload) with { Name = t.Name };
-        return cxx ? CxxAbi.StringsAsText(t) : t;
+        return cxx ? CxxAbi.StringsAsText(CxxAbi.SpellReference(_index, type, t)) : t;
     }
 
     private static List<Dwarf.Die> FormalParameters(Dwarf.Die subprogram) =>

@@ -56,8 +56,9 @@ internal static class ProbeResolver
             if (matched.Count > 0) return matched;
         }
         var key = isGlob ? name.Replace("*", "").Replace("?", "") : name;
-        var near = elf.SuggestNames(key);
-        if (near.Count == 0 || Demangler.IsMangled(near[0])) near = demangled.Value.SuggestNames(key);
+        // Suggest names as the user can type them: demangled ones first, then plain symbols (never "_ZN...").
+        var near = demangled.Value.SuggestNames(key).Concat(elf.SuggestNames(key).Where(n => !Demangler.IsMangled(n)))
+            .Distinct(StringComparer.Ordinal).Take(5).ToList();
         var hint = near.Count == 0 ? "" : "; did you mean " + string.Join(", ", near) + "?";
         var what = isGlob ? $"no function matches '{name}'" : $"no function '{name}'";
         throw new CalltapeException($"{what} in {binaryPath}{hint}", ExitCodes.NotFound);

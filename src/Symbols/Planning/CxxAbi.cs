@@ -55,6 +55,24 @@ internal static class CxxAbi
             && len.Offset == 8 && len.Type is { Kind: TypeKind.Uint, Size: 8 };
     }
 
+    /// <summary>
+    /// A C++ reference parameter (DW_TAG_reference_type or rvalue_reference_type) spelled as one: "int&amp;", not the
+    /// "int*" an unnamed pointer gets. A reference always names a live object, so its target is worth following.
+    /// </summary>
+    public static TypeDesc SpellReference(DieIndex index, ulong? typeOffset, TypeDesc t)
+    {
+        if (t.Kind != TypeKind.Pointer || t.Elem is null || typeOffset is not { } off) return t;
+        return index.DieAt(off)?.Tag switch
+        {
+            DwTag.ReferenceType => t with { Name = t.Elem.Name + "&" },
+            DwTag.RvalueReferenceType => t with { Name = t.Elem.Name + "&&" },
+            _ => t,
+        };
+    }
+
+    /// <summary>True for a type <see cref="SpellReference"/> marked as a C++ reference.</summary>
+    public static bool IsReference(TypeDesc t) => t.Kind == TypeKind.Pointer && t.Name.EndsWith('&');
+
     /// <summary>True when the type at that DIE offset (through typedefs and cv-qualifiers) is such a class.</summary>
     public static bool PassedByReference(DieIndex index, ulong? typeOffset) => NonTrivial(index, typeOffset, 0);
 

@@ -42,7 +42,7 @@ public class CxxRustPlanningTests
 
         var bump = Plan(bin, "bump");
         Assert.Equal("rdi", Pieces(bump, "counter"));
-        Assert.Equal(TypeKind.Pointer, bump.Params[0].Type.Kind);
+        Assert.Equal(new TypeDesc("int&", TypeKind.Pointer, 8) { Elem = new TypeDesc("int", TypeKind.Int, 4) }, bump.Params[0].Type);
         Assert.Equal("rsi", Pieces(bump, "by"));
     }
 
