@@ -6,7 +6,8 @@ namespace Calltape.Symbols.Planning;
 /// <param name="Location">Where the argument is at entry, or null when it is not passed (zero-sized) or not modeled.</param>
 /// <param name="Type">The type to decode the pieces as (a fat pointer becomes a String or Slice of ptr and length).</param>
 /// <param name="NotCaptured">Why no value is captured, or null.</param>
-internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? NotCaptured);
+/// <param name="Indirect">The location holds the address of the caller's copy (an aggregate over 16 bytes), not the value.</param>
+internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? NotCaptured, bool Indirect = false);
 
 /// <summary>
 /// The calling convention of Rust functions (the default "Rust" ABI, not extern "C") on x86-64, as rustc ≥ 1.52
@@ -107,9 +108,9 @@ internal static class RustAbi
                 stack += 8;
                 spilled = true;
             }
-            if (!spilled) output[i] = new RustArg(ArgLocation.InRegisters(ints, floats), decodeAs, null);
-            else if (ints.Count == 0 && floats == 0 && parts.Length == 1) output[i] = new RustArg(ArgLocation.Stack(firstSlot), decodeAs, null);
-            else if (ints.Count == 0 && floats == 0 && parts.All(f => !f)) output[i] = new RustArg(ArgLocation.Stack(firstSlot), decodeAs, null);
+            if (pass == Pass.Indirect) output[i] = new RustArg(spilled ? ArgLocation.Stack(firstSlot) : ArgLocation.InRegisters(ints, 0), t, null, Indirect: true);
+            else if (!spilled) output[i] = new RustArg(ArgLocation.InRegisters(ints, floats), decodeAs, null);
+            else if (ints.Count == 0 && floats == 0) output[i] = new RustArg(ArgLocation.Stack(firstSlot), decodeAs, null); // wholly in stack slots
             else output[i] = new RustArg(null, t, "split between registers and the stack"); // a pair straddling both
         }
         return output;
