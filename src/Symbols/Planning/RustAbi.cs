@@ -131,6 +131,40 @@ internal static class RustAbi
         };
     }
 
+    /// <summary>A Rust reference (&amp;T, &amp;mut T: rustc names the pointer type "&amp;T") or an Option of one: never dangling, so worth following.</summary>
+    public static bool IsReference(TypeDesc t) =>
+        t.Kind == TypeKind.Pointer && (t.Name.StartsWith('&') || t.Name.StartsWith("Option<&", StringComparison.Ordinal));
+
+    /// <summary>True for a two-scalar struct (ScalarPair: one register per field); false for one cast to an integer.</summary>
+    public static bool IsPair(TypeDesc t) => Classify(t, out _) == Pass.Pair;
+
+    /// <summary>
+    /// Where a Rust String (alloc::string::String, 24 bytes) keeps its data pointer and length: String { vec: Vec&lt;u8&gt;
+    /// { buf: RawVec { ptr, cap }, len } } in library/alloc (1.63), at the offsets DWARF gives, since rustc may reorder
+    /// fields. Null for any other type or shape.
+    /// </summary>
+    public static (int Ptr, int Len)? StringLayout(TypeDesc t)
+    {
+        if (t.Kind != TypeKind.Struct || t.Name is not ("String" or "alloc::string::String")) return null;
+        var vec = t.Fields.FirstOrDefault(f => f.Name == "vec");
+        var buf = vec?.Type.Fields.FirstOrDefault(f => f.Name == "buf");
+        var len = vec?.Type.Fields.FirstOrDefault(f => f.Name == "len");
+        var ptr = buf?.Type.Fields.FirstOrDefault(f => f.Name == "ptr");
+        if (vec is null || buf is null || len is null || ptr is null || len.Type is not { Kind: TypeKind.Uint, Size: 8 }) return null;
+        var ptrAt = FirstPointer(ptr.Type, vec.Offset + buf.Offset + ptr.Offset);
+        return ptrAt is { } p ? (p, vec.Offset + len.Offset) : null;
+    }
+
+    /// <summary>The offset of the raw pointer inside Unique&lt;u8&gt; { pointer: NonNull&lt;u8&gt; { pointer: *const u8 }, _marker }.</summary>
+    private static int? FirstPointer(TypeDesc t, int offset)
+    {
+        if (t.Kind == TypeKind.Pointer && t.Size == 8) return offset;
+        if (t.Kind != TypeKind.Struct) return null;
+        foreach (var f in t.Fields)
+            if (f.Type.Size > 0 && FirstPointer(f.Type, offset + f.Offset) is { } p) return p;
+        return null;
+    }
+
     /// <summary>Rust's ABI class for a type, with the scalar leaves of a Scalar or ScalarPair.</summary>
     private static Pass Classify(TypeDesc t, out List<TypeDesc> leaves)
     {
