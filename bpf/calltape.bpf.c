@@ -36,28 +36,136 @@ struct {
 	__type(value, struct ct_counters);
 } counters SEC(".maps");
 
+/*
+ * The per-CPU buffer a record is built in, and where the bytes of each dereference copied so far sit in it (for
+ * CT_SRC_DEREF sources). Only buf[0, off) is submitted.
+ */
+struct ct_scratch {
+	__u8 buf[CT_SCRATCH_SIZE];
+	__u32 start[CT_MAX_DEREFS];
+	__u32 len[CT_MAX_DEREFS];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u8[CT_SCRATCH_SIZE]);
+	__type(value, struct ct_scratch);
 } scratch SEC(".maps");
+
+/* 8 bytes at byte `at` of dereference j, which must precede dereference i; fallback when its bytes do not reach. */
+static __always_inline __u64 deref_value(const struct ct_scratch *s, __u32 i, __u32 j, __u32 at, __u64 fallback)
+{
+	__u32 len, p;
+	__u64 v = fallback;
+
+	if (j >= i || j >= CT_MAX_DEREFS)
+		return fallback;
+	barrier_var(j);
+	j &= CT_MAX_DEREFS - 1;
+	len = s->len[j];
+	if (at + 8 > len)
+		return fallback;
+	p = (s->start[j] + at) & (CT_SCRATCH_SIZE - 1);
+	if (p > CT_SCRATCH_SIZE - 8)
+		return fallback;
+	/* The offset into the map value is only known at run time: read it through the helper. */
+	if (bpf_probe_read_kernel(&v, sizeof(v), s->buf + p) != 0)
+		return fallback;
+	return v;
+}
 
 /*
  * Registers are read from the copy already in the record: the verifier rejects loads through a ctx pointer with a
  * variable offset ("dereference of modified ctx ptr"), and the copy is what the record carries anyway.
  */
-static __always_inline __u64 src_value(const struct ct_event *ev, const struct ct_src *s, __u64 fallback)
+static __always_inline __u64 src_value(const struct ct_scratch *sc, __u32 i, const struct ct_src *s, __u64 fallback)
 {
+	const struct ct_event *ev = (const struct ct_event *)sc->buf;
 	__u64 v = fallback;
-	__u32 i = s->index;
+	__u32 k = s->index;
 
 	if (s->kind == CT_SRC_REG)
-		return i < CT_NREGS ? ev->regs[i] : fallback;
+		return k < CT_NREGS ? ev->regs[k] : fallback;
+	if (s->kind == CT_SRC_DEREF)
+		return deref_value(sc, i, s->pad, k, fallback);
 	if (s->kind == CT_SRC_STACK &&
-	    bpf_probe_read_user(&v, sizeof(v), (void *)(ev->regs[CT_REG_RSP] + i)) != 0)
+	    bpf_probe_read_user(&v, sizeof(v), (void *)(ev->regs[CT_REG_RSP] + k)) != 0)
 		return fallback;
 	return v;
+}
+
+/* The state bpf_loop hands each dereference: one callback is verified once, whatever CT_MAX_DEREFS is. */
+struct deref_loop {
+	struct ct_scratch *sc;
+	const struct ct_plan *plan;
+	__u32 off;
+};
+
+static long copy_deref(__u32 i, struct deref_loop *c)
+{
+	struct ct_scratch *sc = c->sc;
+	struct ct_event *ev = (struct ct_event *)sc->buf;
+	const struct ct_deref *d;
+	struct ct_deref_hdr *h;
+	__u64 ptr, want, scale;
+	__u32 n, off = c->off;
+	long err;
+
+	if (i >= CT_MAX_DEREFS || i >= c->plan->n_derefs)
+		return 1;
+	/* Restated after a barrier: clang would otherwise index with the unchecked copy of i. */
+	barrier_var(i);
+	i &= CT_MAX_DEREFS - 1;
+	d = &c->plan->derefs[i];
+	/* Bounds the verifier can follow: off and the masked n below always fit the scratch buffer. */
+	if (off > CT_SCRATCH_SIZE - sizeof(*h) - 2 * CT_MAX_DEREF_LEN)
+		return 1;
+	h = (struct ct_deref_hdr *)(sc->buf + off);
+	ptr = src_value(sc, i, &d->ptr, 0);
+	want = src_value(sc, i, &d->len, d->max_len);
+	scale = d->flags >> CT_DEREF_SCALE_SHIFT;
+	if (scale > 1 && d->len.kind != CT_SRC_NONE && want <= 0xffffffffULL)
+		want *= scale;
+	n = want < d->max_len ? (__u32)want : d->max_len;
+	if (n > CT_MAX_DEREF_LEN)
+		n = CT_MAX_DEREF_LEN;
+	h->want = want > 0xffffffffULL ? 0xffffffffU : (__u32)want;
+	h->len = 0;
+	h->err = 0;
+	off += sizeof(*h);
+	if (ptr == 0) {
+		h->err = -14;	/* EFAULT: a nil pointer is recorded, not followed */
+	} else if (d->flags & CT_DEREF_CSTR) {
+		/* Up to max_len bytes including the NUL; want = max_len, so a string that fills it reads as truncated. */
+		n = d->max_len;
+		if (n > CT_MAX_DEREF_LEN)
+			n = CT_MAX_DEREF_LEN;
+		barrier_var(n);
+		n &= 2 * CT_MAX_DEREF_LEN - 1;
+		h->want = n;
+		err = bpf_probe_read_user_str(sc->buf + off, n, (void *)(ptr + d->offset));
+		if (err > 0) {
+			n = (__u32)err & (2 * CT_MAX_DEREF_LEN - 1);
+			h->len = n;
+		} else {
+			h->err = (__s16)err;
+		}
+	} else if (n > 0) {
+		/* n <= CT_MAX_DEREF_LEN already; the mask restates it where clang loses the bound. */
+		barrier_var(n);
+		n &= 2 * CT_MAX_DEREF_LEN - 1;
+		err = bpf_probe_read_user(sc->buf + off, n, (void *)(ptr + d->offset));
+		if (err == 0)
+			h->len = n;
+		else
+			h->err = (__s16)err;
+	}
+	sc->start[i] = off;
+	sc->len[i] = h->len;
+	c->off = off + h->len;
+	ev->n_derefs = i + 1;
+	return 0;
 }
 
 static __always_inline void fill_head(struct ct_event *ev, const struct pt_regs *ctx, __u32 id)
@@ -100,8 +208,10 @@ static __always_inline int handle(struct pt_regs *ctx)
 	struct ct_counters *cnt = bpf_map_lookup_elem(&counters, &id);
 	struct ct_plan *plan;
 	struct ct_event *ev;
+	struct deref_loop loop;
+	struct ct_scratch *sc;
 	__u8 *buf;
-	__u32 off, i;
+	__u32 off;
 
 	if (!cnt)
 		return 0;
@@ -123,9 +233,10 @@ static __always_inline int handle(struct pt_regs *ctx)
 	}
 
 	plan = bpf_map_lookup_elem(&plans, &id);
-	buf = bpf_map_lookup_elem(&scratch, &zero);
-	if (!plan || !buf)
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!plan || !sc)
 		return 0;
+	buf = sc->buf;
 	ev = (struct ct_event *)buf;
 	fill_head(ev, ctx, id);
 
@@ -145,60 +256,12 @@ static __always_inline int handle(struct pt_regs *ctx)
 		}
 	}
 
-#pragma unroll
-	for (i = 0; i < CT_MAX_DEREFS; i++) {
-		struct ct_deref *d = &plan->derefs[i];
-		struct ct_deref_hdr *h;
-		__u64 ptr, want;
-		__u32 n;
-		long err;
-
-		if (i >= plan->n_derefs)
-			break;
-		/* Bounds the verifier can follow: off and the masked n below always fit the scratch buffer. */
-		if (off > CT_SCRATCH_SIZE - sizeof(*h) - 2 * CT_MAX_DEREF_LEN)
-			break;
-		h = (struct ct_deref_hdr *)(buf + off);
-		ptr = src_value(ev, &d->ptr, 0);
-		want = src_value(ev, &d->len, d->max_len);
-		n = want < d->max_len ? (__u32)want : d->max_len;
-		if (n > CT_MAX_DEREF_LEN)
-			n = CT_MAX_DEREF_LEN;
-		h->want = want > 0xffffffffULL ? 0xffffffffU : (__u32)want;
-		h->len = 0;
-		h->err = 0;
-		off += sizeof(*h);
-		if (ptr == 0) {
-			h->err = -14;	/* EFAULT: a nil pointer is recorded, not followed */
-		} else if (d->flags & CT_DEREF_CSTR) {
-			/* Up to max_len bytes including the NUL; want = max_len, so a string that fills it reads as truncated. */
-			n = d->max_len;
-			if (n > CT_MAX_DEREF_LEN)
-				n = CT_MAX_DEREF_LEN;
-			barrier_var(n);
-			n &= 2 * CT_MAX_DEREF_LEN - 1;
-			h->want = n;
-			err = bpf_probe_read_user_str(buf + off, n, (void *)(ptr + d->offset));
-			if (err > 0) {
-				n = (__u32)err & (2 * CT_MAX_DEREF_LEN - 1);
-				h->len = n;
-				off += n;
-			} else {
-				h->err = (__s16)err;
-			}
-		} else if (n > 0) {
-			/* n <= CT_MAX_DEREF_LEN already; the mask restates it where clang loses the bound. */
-			barrier_var(n);
-			n &= 2 * CT_MAX_DEREF_LEN - 1;
-			err = bpf_probe_read_user(buf + off, n, (void *)(ptr + d->offset));
-			if (err == 0) {
-				h->len = n;
-				off += n;
-			} else {
-				h->err = (__s16)err;
-			}
-		}
-		ev->n_derefs = i + 1;
+	if (plan->n_derefs) {
+		loop.sc = sc;
+		loop.plan = plan;
+		loop.off = off;
+		bpf_loop(CT_MAX_DEREFS, copy_deref, &loop, 0);
+		off = loop.off;
 	}
 
 	if (off > CT_SCRATCH_SIZE)

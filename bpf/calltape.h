@@ -36,10 +36,10 @@ enum ct_reg {
 };
 
 #define CT_MAX_PROBES 4096
-#define CT_MAX_DEREFS 4
+#define CT_MAX_DEREFS 8
 #define CT_MAX_STACK 256	/* bytes of stack window above SP */
 #define CT_MAX_DEREF_LEN 1024	/* bytes copied per dereference */
-#define CT_SCRATCH_SIZE 8192	/* >= sizeof(struct ct_event) + CT_MAX_STACK + CT_MAX_DEREFS * (4 + CT_MAX_DEREF_LEN) */
+#define CT_SCRATCH_SIZE 16384	/* a power of two >= sizeof(struct ct_event) + CT_MAX_STACK + CT_MAX_DEREFS * (8 + CT_MAX_DEREF_LEN) */
 
 /*
  * The attach cookie: the probe id in the low 32 bits, and this flag when the plan has neither a stack window nor
@@ -52,15 +52,22 @@ enum ct_src_kind {
 	CT_SRC_NONE = 0,	/* length: use max_len as a constant */
 	CT_SRC_REG = 1,		/* index is an enum ct_reg */
 	CT_SRC_STACK = 2,	/* index is a byte offset from SP at the probe point, 8-aligned */
+	CT_SRC_DEREF = 3,	/* index is a byte offset into the bytes of an earlier dereference of the same record; pad is
+				 * that dereference's position: 8 bytes read there (pointers chained to a depth: *T -> T.name) */
 };
 
 struct ct_src {
 	__u8 kind;	/* enum ct_src_kind */
-	__u8 pad;
+	__u8 pad;	/* CT_SRC_DEREF: the earlier dereference's index, else 0 */
 	__u16 index;
 };
 
 #define CT_DEREF_CSTR 1	/* a NUL-terminated string: read with bpf_probe_read_user_str, len is ignored */
+/*
+ * Bits 8-15 of flags: the length source counts elements of this many bytes (a Go slice's len), so the bytes wanted
+ * are len * scale; 0 means 1.
+ */
+#define CT_DEREF_SCALE_SHIFT 8
 
 struct ct_deref {
 	struct ct_src ptr;

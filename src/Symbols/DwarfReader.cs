@@ -1,3 +1,4 @@
+using Calltape.Capture.Model;
 using Calltape.Symbols.Dwarf;
 using Calltape.Symbols.Planning;
 
@@ -73,6 +74,27 @@ public sealed class DwarfReader
             return null; // a malformed runtime.g costs the goroutine id, not the recording
         }
     }
+
+    /// <summary>
+    /// The Go type whose DW_AT_go_runtime_type (cmd/internal/dwarf: its descriptor's offset from runtime.types) is
+    /// this, for an interface's dynamic type; null when no type has it. The first call indexes the units' top-level
+    /// types, so only the analyzer, decoding interfaces, pays for it.
+    /// </summary>
+    public TypeDesc? GoTypeAt(ulong runtimeType)
+    {
+        _runtimeTypes ??= Dwarf.GoTypeIndex.Build(_index);
+        if (!_runtimeTypes.TryGetValue(runtimeType, out var off)) return null;
+        try
+        {
+            return _types.Build(off, Dwarf.TypeBuilder.PointerDepth - 1);
+        }
+        catch (InvalidDataException)
+        {
+            return null; // a malformed type costs the interface's value, not the conversion
+        }
+    }
+
+    private Dictionary<ulong, ulong>? _runtimeTypes;
 
     private FunctionInfo Describe(SubprogramEntry entry, string requested)
     {

@@ -64,12 +64,14 @@ public static partial class ProbePlanner
             if (argLocations[i].OnStack) argStack = Math.Max(argStack, argLocations[i].StackOffset + args[i].Type.Size);
         var resultBase = TypeLayout.AlignUp(argStack, 8);
 
-        var specs = new ParamSpec[results.Length];
+        var values = new ValuePlanner(derefs, options, cStrings: false);
+        var pending = new (ParamSpec, ValuePlanner.Node?)[results.Length];
         for (var i = 0; i < results.Length; i++)
         {
             var loc = locations[i].OnStack ? ArgLocation.Stack(resultBase + locations[i].StackOffset) : locations[i];
-            specs[i] = Capture(ResultName(results[i].Name, i), results[i].Type, loc, 0, derefs, options);
+            pending[i] = Capture(ResultName(results[i].Name, i), results[i].Type, loc, 0, derefs, values, options, AbiKind.GoRegs);
         }
+        var specs = Complete(pending, values);
         var plan = PlanOf(specs, derefs, [Reg.R14, Reg.Rsp]);
         var exits = rets.Select((r, k) => Exit(firstId + k, entry, (ulong)r, elf.FileOffsetOf(fn.Address + (ulong)r), plan, specs)
             with { GoidDeref = goid }).ToArray();
@@ -84,13 +86,33 @@ public static partial class ProbePlanner
         if (result is not null && result.Type.Size > 0)
         {
             // psABI §3.2.3, "Returning of Values": INTEGER class in RAX then RDX, SSE in XMM0 (unreadable from BPF),
-            // MEMORY class through a caller buffer whose address comes back in RAX (not followed yet).
+            // MEMORY class through the caller's buffer, whose address comes back in RAX: copied from there.
             var t = result.Type;
             var name = ResultName(result.Name, 0);
-            if (RustAbi.IsRust(info)) specs = [RustResult(name, t, derefs, options)];
-            else specs = t.Kind == TypeKind.Float ? [new ParamSpec(name, t, [], NotCaptured: "float register")]
-                : t.Size > 16 || result.PassedByReference || SysVAbi.ReturnsInMemory(t) ? [new ParamSpec(name, t, [], NotCaptured: "returned in memory")]
-                : [Capture(name, t, ArgLocation.InRegisters(t.Size > 8 ? [Reg.Rax, Reg.Rdx] : [Reg.Rax], 0), 0, derefs, options, cStrings: true)];
+            var values = new ValuePlanner(derefs, options, cStrings: true);
+            ValuePlanner.Node? node = null;
+            ParamSpec spec;
+            if (RustAbi.IsRust(info)) spec = RustResult(name, t, derefs, options);
+            else if (t.Kind == TypeKind.Float) spec = new ParamSpec(name, t, [], NotCaptured: "float register");
+            // A C++ class non-trivial for calls (a std::string too) is returned in memory whatever its size (Itanium C++ ABI §3.1.3.1).
+            else if (t.Kind is TypeKind.Struct or TypeKind.Array or TypeKind.String && (result.PassedByReference || SysVAbi.ReturnsInMemory(t)))
+            {
+                if (t.Size > MaxDerefLength) spec = new ParamSpec(name, t, [], NotCaptured: $"returned in memory beyond {MaxDerefLength} bytes");
+                else
+                {
+                    derefs.Add(new DerefSpec(Source.Of(Reg.Rax), Source.None, t.Size));
+                    spec = new ParamSpec(name, t, [Source.Of(Reg.Rax)]);
+                    node = values.InMemory(t, Source.InDeref(0, 0));
+                }
+            }
+            else if (t.Kind is TypeKind.Struct or TypeKind.Array)
+            {
+                spec = new ParamSpec(name, t, [Source.Of(Reg.Rax), Source.Of(Reg.Rdx)]);
+                node = values.InSysVRegisters(t, [Reg.Rax, Reg.Rdx]);
+            }
+            else if (t.Size > 16 || SysVAbi.ReturnsInMemory(t)) spec = new ParamSpec(name, t, [], NotCaptured: "returned in memory");
+            else spec = CaptureScalar(name, t, ArgLocation.InRegisters(t.Size > 8 ? [Reg.Rax, Reg.Rdx] : [Reg.Rax], 0), 0, derefs, options, cStrings: true);
+            specs = Complete([(spec, node)], values);
         }
         var plan = PlanOf(specs, derefs, []);
         // The kernel takes the return address at the function's entry, so the uretprobe goes where the entry probe is.
@@ -101,7 +123,9 @@ public static partial class ProbePlanner
     private static ParamSpec RustResult(string name, TypeDesc t, List<DerefSpec> derefs, PlanOptions options)
     {
         var (type, regs, why) = RustAbi.Result(t);
-        return regs is null ? new ParamSpec(name, t, [], NotCaptured: why) : Capture(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options);
+        if (regs is null) return new ParamSpec(name, t, [], NotCaptured: why);
+        if (type.Kind is TypeKind.Struct or TypeKind.Array) return new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is not decoded yet");
+        return CaptureScalar(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options);
     }
 
     private static ProbeSpec Exit(int id, ProbeSpec entry, ulong probeOffset, ulong fileOffset, CapturePlan plan, IReadOnlyList<ParamSpec> results)
@@ -121,8 +145,8 @@ public static partial class ProbePlanner
             .Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
             .Where(s => s.Kind == SourceKind.Register).Select(s => (Reg)s.Index)
             .Concat(extra).Distinct().Order().ToArray();
-        var stackEnd = specs.SelectMany(p => p.Pieces).Where(s => s.Kind == SourceKind.Stack)
-            .Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
+        var stackEnd = specs.SelectMany(p => p.Pieces).Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
+            .Where(s => s.Kind == SourceKind.Stack).Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
         return new CapturePlan(registers, (int)TypeLayout.AlignUp(stackEnd, 8), derefs);
     }
 

@@ -8,7 +8,7 @@ namespace Calltape.Symbols;
 /// <remarks>Pure apart from reading the function's first bytes from the ELF file; no kernel, no root.</remarks>
 public static partial class ProbePlanner
 {
-    public const int MaxDerefs = 4;          // struct ct_plan holds 4 derefs (bpf/calltape.h, CT_MAX_DEREFS)
+    public const int MaxDerefs = 8;          // struct ct_plan holds 8 derefs (bpf/calltape.h, CT_MAX_DEREFS)
     public const int MaxStackWindow = 256;   // the BPF program copies at most 256 bytes of stack (CT_MAX_STACK)
     public const int MaxDerefLength = 1024;  // bytes BPF copies per dereference at most (CT_MAX_DEREF_LEN)
     private const int PrologueScanBytes = 64; // the Go stack check is within the first few instructions
@@ -41,19 +41,23 @@ public static partial class ProbePlanner
         };
 
         var derefs = new List<DerefSpec>();
-        var specs = new ParamSpec[args.Length];
+        var values = new ValuePlanner(derefs, options, cStrings: abi == AbiKind.SysV);
+        var pending = new (ParamSpec, ValuePlanner.Node?)[args.Length];
         for (var i = 0; i < args.Length; i++)
         {
             var name = string.IsNullOrEmpty(args[i].Name) ? $"arg{i}" : args[i].Name;
-            specs[i] = (rust?[i].NotCaptured ?? CxxAbi.NotDecoded(args[i])) is { } why ? new ParamSpec(name, args[i].Type, [], NotCaptured: why)
-                : Capture(name, rust?[i].Type ?? args[i].Type, locations[i], stackAdjust, derefs, options, cStrings: abi == AbiKind.SysV);
+            var rustArg = rust?[i];
+            pending[i] = rustArg?.NotCaptured is { } why ? (new ParamSpec(name, args[i].Type, [], NotCaptured: why), null)
+                : NativeValues.TryPlan(name, args[i], rustArg, locations[i], stackAdjust, derefs, values, options)
+                  ?? Capture(name, rustArg?.Type ?? types[i], locations[i], stackAdjust, derefs, values, options, abi);
         }
+        var specs = Complete(pending, values);
 
         var registers = specs.SelectMany(p => p.Pieces)
             .Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
             .Where(s => s.Kind == SourceKind.Register).Select(s => (Reg)s.Index).Distinct().Order().ToArray();
-        var stackEnd = specs.SelectMany(p => p.Pieces).Where(s => s.Kind == SourceKind.Stack)
-            .Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
+        var stackEnd = specs.SelectMany(p => p.Pieces).Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
+            .Where(s => s.Kind == SourceKind.Stack).Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
         var plan = new CapturePlan(registers, (int)TypeLayout.AlignUp(stackEnd, 8), derefs);
 
         var missing = specs.Where(p => p.NotCaptured is not null).Select(p => $"{p.Name} ({p.NotCaptured})").ToArray();
@@ -63,9 +67,41 @@ public static partial class ProbePlanner
         };
     }
 
-    /// <summary>The pieces (and string deref) that rebuild one parameter from where the ABI put it.</summary>
+    /// <summary>Spends the dereference budget on the value trees, then freezes them into their params.</summary>
+    private static ParamSpec[] Complete((ParamSpec Spec, ValuePlanner.Node? Node)[] pending, ValuePlanner values)
+    {
+        values.Finish();
+        return pending.Select(x => x.Node is null ? x.Spec : x.Spec with { Value = ValuePlanner.Freeze(x.Node) }).ToArray();
+    }
+
+    /// <summary>
+    /// The pieces (and string deref) that rebuild one parameter from where the ABI put it; composite values get a tree
+    /// (<see cref="ValuePlanner"/>) whose dereferences are planned when the caller completes it.
+    /// </summary>
+    private static (ParamSpec, ValuePlanner.Node?) Capture(string name, TypeDesc type, ArgLocation loc, int stackAdjust,
+        List<DerefSpec> derefs, ValuePlanner values, PlanOptions options, AbiKind abi)
+    {
+        var go = abi is AbiKind.GoRegs or AbiKind.GoStack;
+        if (IsComposite(type, go))
+        {
+            if (!loc.OnStack)
+            {
+                var node = abi == AbiKind.SysV ? values.InSysVRegisters(type, loc.IntRegs) : values.InGoRegisters(type, loc.IntRegs);
+                return (new ParamSpec(name, type, loc.IntRegs.Select(Source.Of).ToArray()), node);
+            }
+            var at = (int)Math.Min(int.MaxValue, stackAdjust + 8 + loc.StackOffset);
+            if (at + type.Size > MaxStackWindow)
+                return (new ParamSpec(name, type, [], NotCaptured: $"beyond the {MaxStackWindow}-byte stack window"), null);
+            // Every stack word the value covers: the plan's window, and what redaction zeroes.
+            var words = Enumerable.Range(0, (int)((TypeLayout.AlignUp(at + Math.Max(type.Size, 1), 8) - at + 7) / 8)).Select(k => Source.StackAt(at + 8 * k)).ToArray();
+            return (new ParamSpec(name, type, words), values.InMemory(type, Source.StackAt(at)));
+        }
+        return (CaptureScalar(name, type, loc, stackAdjust, derefs, options, cStrings: abi == AbiKind.SysV), null);
+    }
+
+    /// <summary>The pieces (and string deref) that rebuild a scalar or string parameter from where the ABI put it.</summary>
     /// <param name="cStrings">SysV: a char* is a NUL-terminated string (one piece, the pointer).</param>
-    private static ParamSpec Capture(string name, TypeDesc type, ArgLocation loc, int stackAdjust, List<DerefSpec> derefs, PlanOptions options,
+    private static ParamSpec CaptureScalar(string name, TypeDesc type, ArgLocation loc, int stackAdjust, List<DerefSpec> derefs, PlanOptions options,
         bool cStrings = false)
     {
         var notDecoded = $"type {type.Name} is not decoded yet";
@@ -86,6 +122,8 @@ public static partial class ProbePlanner
             var at = (int)Math.Min(int.MaxValue, stackAdjust + 8 + loc.StackOffset);
             if (TypeLayout.IsIntScalar(type) || cString) pieces = [Source.StackAt(at)];
             else if (type.Kind == TypeKind.String) pieces = [Source.StackAt(at), Source.StackAt(at + 8)];
+            else if (type.Kind == TypeKind.Float && type.Size is 4 or 8 && at + 8 <= MaxStackWindow)
+                return new ParamSpec(name, type, [Source.StackAt(at)]) { Value = ValueSpec.Leaf(Source.StackAt(at)) }; // stack floats are exact
             else return new ParamSpec(name, type, [], NotCaptured: notDecoded);
             if (pieces[^1].Index + 8 > MaxStackWindow)
                 return new ParamSpec(name, type, [], NotCaptured: $"beyond the {MaxStackWindow}-byte stack window");
@@ -96,6 +134,16 @@ public static partial class ProbePlanner
         derefs.Add(cString ? CString.Deref(pieces[0], options.StringMax) : new DerefSpec(pieces[0], pieces[1], Math.Clamp(options.StringMax, 0, MaxDerefLength)));
         return new ParamSpec(name, type, pieces, derefs.Count - 1);
     }
+
+    /// <summary>Values planned as a tree: aggregates, floats that are on the stack, and (Go) pointers, maps and channels to follow.</summary>
+    private static bool IsComposite(TypeDesc t, bool go) => t.Kind switch
+    {
+        TypeKind.Struct or TypeKind.Array or TypeKind.Slice or TypeKind.Interface => true,
+        TypeKind.Map or TypeKind.Chan => go,
+        TypeKind.Pointer => t.Elem is { Kind: TypeKind.Struct, Fields.Count: > 0 } || (go && t.Elem is { Size: > 0, Kind: not TypeKind.Unknown })
+            || NativeValues.FollowsReference(t),
+        _ => false,
+    };
 
     private static (int Offset, int StackAdjust) FindGoProbePoint(ElfImage elf, FunctionSymbol fn)
     {

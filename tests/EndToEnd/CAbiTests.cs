@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Xunit;
 using Calltape.Tests.Support;
 
@@ -20,7 +21,7 @@ public class CAbiTests
         var r = Tools.Run(Tools.Recorder, ["-o", dir, "-p", "abi_*", "-q", "--string-max", StringMax.ToString(), "--", bin, "4"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var expected = CFixtures.ParseCalls(r.Stdout);
-        Assert.Equal(44, expected.Count);
+        Assert.Equal(56, expected.Count);
 
         var q = Tools.Run(Tools.Analyzer, ["query", dir, "SELECT function, args FROM calls ORDER BY ts", "--format", "json"]);
         Assert.True(q.ExitCode == 0, q.ToString());
@@ -38,6 +39,12 @@ public class CAbiTests
                 Assert.True(recorded.TryGetValue(name, out var v), $"{function}: {name} missing from {args.RootElement}");
                 var where = $"call {i} {function}.{name}";
                 if (text == "<nil>") Assert.Equal("nil pointer", NotCaptured(v, where));
+                else if (text.StartsWith('{') || text == "null")
+                {
+                    // Structs by value and through pointers: every field as printed, SSE fields marked as printed.
+                    Assert.True(JsonNode.DeepEquals(JsonNode.Parse(text), JsonNode.Parse(v.GetRawText())), $"{where}: {v} but the program passed {text}");
+                    checkedStrings.Add("struct");
+                }
                 else if (v.ValueKind == JsonValueKind.Object)
                 {
                     // Only a string longer than --string-max may be missing, and then with its first bytes.
@@ -56,11 +63,35 @@ public class CAbiTests
                     if (v.ValueKind == JsonValueKind.String && text.Length == StringMax) checkedStrings.Add("exact");
                 }
             }
-            // What the fixture does not print (structs by value, doubles) is marked, never guessed.
+            // What the fixture does not print (doubles in SSE registers) is marked, never guessed.
             foreach (var (name, v) in recorded.Where(kv => !printed.ContainsKey(kv.Key)))
                 Assert.False(string.IsNullOrEmpty(NotCaptured(v, $"{function}.{name}")));
         }
-        Assert.Equal(["exact", "truncated"], checkedStrings.Order());
+        Assert.Equal(["exact", "struct", "truncated"], checkedStrings.Order());
+    }
+
+    [Theory]
+    [InlineData("gcc", "-O2 -g")]
+    [InlineData("clang-14", "-O0 -g")]
+    public void StructResults_InRegistersAndThroughTheCallersBuffer_MatchExactly(string compiler, string flags)
+    {
+        var bin = CFixtures.Build("abi", flags, compiler);
+        var dir = Path.Combine(Repo.NewTempDir("cabi-ret"), "cap.ctape");
+        var r = Tools.Run(Tools.Recorder, ["-o", dir, "--returns", "-q", "-p", "abi_returns_*", "--", bin, "3"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var printed = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("RET ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ', 3)).Select(p => (Function: p[1], Result: p[2]["r0=".Length..])).ToList();
+        Assert.Equal(9, printed.Count);
+
+        var q = Tools.Run(Tools.Analyzer, ["query", dir, "SELECT function, ret FROM calls ORDER BY ts", "--format", "json"]);
+        Assert.True(q.ExitCode == 0, q.ToString());
+        var rows = JsonDocument.Parse(q.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(printed.Select(p => p.Function), rows.Select(row => row.GetProperty("function").GetString()));
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var ret = JsonNode.Parse(rows[i].GetProperty("ret").GetString()!)!["r0"];
+            Assert.True(JsonNode.DeepEquals(JsonNode.Parse(printed[i].Result), ret), $"{printed[i].Function}: {ret?.ToJsonString()} but it returned {printed[i].Result}");
+        }
     }
 
     private static string NotCaptured(JsonElement v, string where)

@@ -15,6 +15,7 @@ public class LayoutMirrorTests
     {
         { "sizeof(struct ct_src)", Marshal.SizeOf<CtSrc>() },
         { "offsetof(struct ct_src, kind)", Off<CtSrc>(nameof(CtSrc.Kind)) },
+        { "offsetof(struct ct_src, pad)", Off<CtSrc>(nameof(CtSrc.Pad)) },
         { "offsetof(struct ct_src, index)", Off<CtSrc>(nameof(CtSrc.Index)) },
         { "sizeof(struct ct_deref)", Marshal.SizeOf<CtDeref>() },
         { "offsetof(struct ct_deref, ptr)", Off<CtDeref>(nameof(CtDeref.Ptr)) },
@@ -29,6 +30,7 @@ public class LayoutMirrorTests
         { "offsetof(struct ct_plan, derefs[1])", Off<CtPlan>(nameof(CtPlan.Deref1)) },
         { "offsetof(struct ct_plan, derefs[2])", Off<CtPlan>(nameof(CtPlan.Deref2)) },
         { "offsetof(struct ct_plan, derefs[3])", Off<CtPlan>(nameof(CtPlan.Deref3)) },
+        { "offsetof(struct ct_plan, derefs[7])", Off<CtPlan>(nameof(CtPlan.Deref7)) },
         { "sizeof(struct ct_counters)", Marshal.SizeOf<CtCounters>() },
         { "offsetof(struct ct_counters, hits)", Off<CtCounters>(nameof(CtCounters.Hits)) },
         { "offsetof(struct ct_counters, drops)", Off<CtCounters>(nameof(CtCounters.Drops)) },
@@ -54,6 +56,8 @@ public class LayoutMirrorTests
         { "CT_EVF_STACK_FAULT", BpfLimits.EventFlagStackFault },
         { "CT_COOKIE_REGS_ONLY", (long)BpfLimits.CookieRegsOnly },
         { "CT_DEREF_CSTR", BpfLimits.DerefCString },
+        { "CT_DEREF_SCALE_SHIFT", BpfLimits.DerefScaleShift },
+        { "CT_SCRATCH_SIZE", BpfLimits.ScratchSize },
         { "CT_REG_RAX", (long)global::Calltape.Capture.Model.Reg.Rax },
         { "CT_REG_RDI", (long)global::Calltape.Capture.Model.Reg.Rdi },
         { "CT_REG_R11", (long)global::Calltape.Capture.Model.Reg.R11 },
@@ -62,6 +66,7 @@ public class LayoutMirrorTests
         { "CT_REG_RIP", (long)global::Calltape.Capture.Model.Reg.Rip },
         { "CT_SRC_REG", (long)global::Calltape.Capture.Model.SourceKind.Register },
         { "CT_SRC_STACK", (long)global::Calltape.Capture.Model.SourceKind.Stack },
+        { "CT_SRC_DEREF", (long)global::Calltape.Capture.Model.SourceKind.Deref },
     };
 
     [Theory]

@@ -51,7 +51,7 @@ public static class ConvertCommand
         foreach (var w in new BinaryCheck(input.Binaries).Verify(reader.Header)) error.WriteLine($"warning: {w}");
         var result = partition
             ? await FleetPartition.ConvertAsync(reader, outDir, rowGroupRows, ct)
-            : await ParquetExporter.ConvertAsync(reader, outDir, rowGroupRows, ct);
+            : await ParquetExporter.ConvertAsync(reader, outDir, rowGroupRows, ct, DynamicTypes.For(reader.Header, input.Binaries));
         foreach (var w in result.Warnings) error.WriteLine($"warning: {w}");
         if (result.Trailer is null && result.Warnings.Count == 0)
             error.WriteLine($"warning: {capture}: no trailer, the recording was cut; converted the {ProbeText.Count(result.Events)} events written before the cut");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Calltape.Analyzer.Binaries;
 using Calltape.Analyzer.Inputs;
 using Calltape.Analyzer.Replay;
 using Calltape.Capture;
@@ -46,15 +47,16 @@ public static class ReplayCommand
         var until = o.Until is null ? ulong.MaxValue : TimeArgument.ToKtime(o.Until, "--until", clock);
         var where = string.IsNullOrWhiteSpace(o.Where) ? null : await WhereMatcher.MatchAsync(capture, binaries, o.Where, error, ct);
         var filter = new CallFilter(o.Function is null ? null : CallFilter.Glob(o.Function), o.Pid, o.Tid, since, until, where, clock);
+        var types = DynamicTypes.For(reader.Header, input.Binaries);
         if (!ReferenceEquals(output, Console.Out))
         {
-            ReplayRunner.Run(reader, filter, output, error, o.Limit);
+            ReplayRunner.Run(reader, filter, output, error, o.Limit, types);
             return 0;
         }
         var stdout = PagerOutput.OpenStdout();
         try
         {
-            ReplayRunner.Run(reader, filter, stdout, error, o.Limit);
+            ReplayRunner.Run(reader, filter, stdout, error, o.Limit, types);
             stdout.Flush();
         }
         catch (IOException ex) when (PagerOutput.IsClosedPipe(ex))

@@ -73,6 +73,7 @@ internal sealed class ParamColumn
             case ulong u when _u is not null: _u[row] = u; break;
             case bool b when _b is not null: _b[row] = b; break;
             case string s when _s is not null: _s[row] = s; break;
+            case double d when _d is not null: _d[row] = d; break;
             default: SetNull(row); break;
         }
     }

@@ -15,10 +15,10 @@ internal enum ColumnKind : byte
     Bool,
     /// <summary>VARCHAR.</summary>
     String,
-    /// <summary>DOUBLE that is always NULL: floats live in XMM registers, which BPF cannot read.</summary>
+    /// <summary>DOUBLE: a float passed on the stack; NULL for one in an XMM register, which BPF cannot read.</summary>
     NullDouble,
-    /// <summary>VARCHAR that is always NULL: a type not decoded yet (slices, structs, interfaces).</summary>
-    NullText,
+    /// <summary>VARCHAR: a composite value (struct, array, slice, interface) as its args JSON text; NULL when not captured.</summary>
+    Json,
 }
 
 /// <summary>One parameter's decoding, precompiled from its plan so the convert loop neither boxes nor searches.</summary>
@@ -43,8 +43,9 @@ internal sealed class ParamDecoder
         _p0 = p.Pieces.Count > 0 ? Piece.Of(probe, p.Pieces[0]) : Piece.Missing;
         _p1 = p.Pieces.Count > 1 ? Piece.Of(probe, p.Pieces[1]) : Piece.Missing;
         _deref = p.Deref;
-        // A parameter the plan already gave up on never takes the fast path.
-        Enabled = p.NotCaptured is null && Column is ColumnKind.Int64 or ColumnKind.UInt64 or ColumnKind.Bool or ColumnKind.String;
+        // A parameter the plan already gave up on never takes the fast path, nor does a value tree (a followed pointer,
+        // a map or channel with its length): ValueDecoder decodes those.
+        Enabled = p.NotCaptured is null && p.Value is null && Column is ColumnKind.Int64 or ColumnKind.UInt64 or ColumnKind.Bool or ColumnKind.String;
     }
 
     public ParamSpec Spec { get; }
@@ -61,7 +62,7 @@ internal sealed class ParamDecoder
         TypeKind.Bool => ColumnKind.Bool,
         TypeKind.String => ColumnKind.String,
         TypeKind.Float => ColumnKind.NullDouble,
-        _ => ColumnKind.NullText,
+        _ => ColumnKind.Json,
     };
 
     /// <summary>Decodes a scalar into its 64 bits (long, ulong, or 0/1), or false when the slow path must explain why.</summary>
@@ -103,6 +104,20 @@ internal sealed class ParamDecoder
         if (d.Error != 0 || (ulong)d.Data.Length < len) return false;
         value = Encoding.UTF8.GetString(d.Data, 0, (int)len);
         return true;
+    }
+
+    /// <summary>
+    /// Stores a value the slow path decoded: a followed pointer, map or channel keeps its address in its UBIGINT column
+    /// (the JSON shows what it points to), a composite its JSON text, anything else as ParamColumn takes it.
+    /// </summary>
+    public void SetColumn(ParamColumn col, int row, RawEvent ev, DecodedValue v)
+    {
+        if (Spec.Value is not null && Spec.NotCaptured is null && Column == ColumnKind.UInt64 && _p0.TryRead(ev, out var address))
+            col.SetBits(row, address);
+        else if (Column == ColumnKind.Json && v.Value is not null)
+            col.SetDecoded(row, ValueDecoder.JsonText(v));
+        else
+            col.SetDecoded(row, v.Value);
     }
 
     /// <summary>A register (as its index among the plan's kept registers) or a stack slot.</summary>

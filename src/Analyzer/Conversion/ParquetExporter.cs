@@ -29,15 +29,16 @@ internal sealed record ReturnStats(long Paired, long UnmatchedExits, long Unclos
 /// </remarks>
 internal static class ParquetExporter
 {
+    /// <param name="types">Interface dynamic-type names per binary index (Binaries/DynamicTypes); null leaves them unknown.</param>
     public static async Task<ConversionResult> ConvertAsync(CaptureReader reader, string outDir, int rowGroupRows = ParquetFiles.DefaultRowGroupRows,
-        CancellationToken ct = default)
+        CancellationToken ct = default, Func<int, IDynamicTypes?>? types = null)
     {
         var sw = Stopwatch.StartNew();
         var work = OutputDirectory.BeginWrite(outDir);
         try
         {
             var pairer = new CallPairer<RawEvent>();
-            var (events, manifest) = await WriteTablesAsync(reader, work, rowGroupRows, pairer, ct);
+            var (events, manifest) = await WriteTablesAsync(reader, work, rowGroupRows, pairer, ct, types);
             manifest.Write(work);
             OutputDirectory.Commit(work, outDir);
             var returns = reader.Header.Probes.Any(p => p.Kind == ProbeKind.Exit)
@@ -55,13 +56,13 @@ internal static class ParquetExporter
     }
 
     private static async Task<(long Events, ConversionManifest Manifest)> WriteTablesAsync(CaptureReader reader, string dir, int rowGroupRows,
-        CallPairer<RawEvent> pairer, CancellationToken ct)
+        CallPairer<RawEvent> pairer, CancellationToken ct, Func<int, IDynamicTypes?>? types)
     {
         var header = reader.Header;
         var layout = TableLayout.Plan(header);
         var tables = new List<FunctionTable>(layout.Count);
         var probes = new Dictionary<int, ProbeState>();
-        var exits = header.Probes.Where(p => p.Kind == ProbeKind.Exit).ToDictionary(p => p.Id, p => new ExitState(p));
+        var exits = header.Probes.Where(p => p.Kind == ProbeKind.Exit).ToDictionary(p => p.Id, p => new ExitState(p) { Types = TypesFor(p, types) });
         await using var calls = await CallsTable.CreateAsync(dir, rowGroupRows);
         try
         {
@@ -70,7 +71,10 @@ internal static class ParquetExporter
                 var table = await FunctionTable.CreateAsync(dir, spec, rowGroupRows);
                 tables.Add(table);
                 foreach (var id in spec.ProbeIds)
-                    probes[id] = new ProbeState(header, header.Probes.First(p => p.Id == id), table);
+                {
+                    var probe = header.Probes.First(p => p.Id == id);
+                    probes[id] = new ProbeState(header, probe, table) { Types = TypesFor(probe, types) };
+                }
             }
 
             var json = new ArgsJson();
@@ -89,7 +93,7 @@ internal static class ParquetExporter
                 var table = st.Table;
                 var row = table.Begin(ts, ev.Pid, ev.Tid);
                 json.Begin();
-                DecodeInto(st.Probe, st.Decoders, st.Decoders.Length, st.Names, ev, row, table.Columns, 0, json);
+                DecodeInto(st.Probe, st.Decoders, st.Decoders.Length, st.Names, ev, row, table.Columns, 0, json, st.Types);
                 var args = json.End();
                 long? duration = null;
                 string? ret = null;
@@ -103,7 +107,7 @@ internal static class ParquetExporter
                         cols[st.DurationColumn].SetBits(row, (ulong)duration.Value);
                         json.Begin();
                         var n = Math.Min(exit.Decoders.Length, st.ResultColumns);
-                        DecodeInto(exit.Probe, exit.Decoders, n, exit.Names, exitEv, row, cols, st.DurationColumn + 1, json);
+                        DecodeInto(exit.Probe, exit.Decoders, n, exit.Names, exitEv, row, cols, st.DurationColumn + 1, json, exit.Types);
                         ret = json.End();
                         if (st.GoidColumn >= 0 && Goid(exit.Probe, exitEv) is { } g) cols[st.GoidColumn].SetBits(row, g);
                     }
@@ -181,7 +185,7 @@ internal static class ParquetExporter
 
     /// <summary>Decodes parameters of one event into a row's columns from <paramref name="first"/> on, and into the JSON.</summary>
     private static void DecodeInto(ProbeSpec probe, ParamDecoder[] decoders, int count, JsonEncodedText[] names, RawEvent ev, int row,
-        ParamColumn[] columns, int first, ArgsJson json)
+        ParamColumn[] columns, int first, ArgsJson json, IDynamicTypes? types)
     {
         for (var i = 0; i < count; i++)
         {
@@ -199,11 +203,15 @@ internal static class ParquetExporter
                     continue;
             }
             // Not captured, or a shape the fast path leaves alone: the library decides and explains.
-            var v = ValueDecoder.DecodeParam(probe, d.Spec, ev);
-            col.SetDecoded(row, v.Value);
+            var v = ValueDecoder.DecodeParam(probe, d.Spec, ev, types);
+            d.SetColumn(col, row, ev, v);
             json.Decoded(names[i], v);
         }
     }
+
+    /// <summary>The dynamic-type names a probe's interfaces need, opening its binary only if it has any.</summary>
+    private static IDynamicTypes? TypesFor(ProbeSpec probe, Func<int, IDynamicTypes?>? types) =>
+        types is not null && Binaries.DynamicTypes.Needed(probe) ? types(probe.Binary) : null;
 
     /// <summary>An exit probe's decoders for the results.</summary>
     private sealed class ExitState(ProbeSpec probe)
@@ -212,6 +220,7 @@ internal static class ParquetExporter
         public ParamDecoder[] Decoders { get; } = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
         public JsonEncodedText[] Names { get; } = probe.Params.Select(p => JsonEncodedText.Encode(p.Name)).ToArray();
         public long Events { get; set; }
+        public IDynamicTypes? Types { get; init; }
     }
 
     /// <summary>Per-probe state of the convert loop, resolved once from the header.</summary>
@@ -248,5 +257,6 @@ internal static class ParquetExporter
         public ParamDecoder[] Decoders { get; }
         public JsonEncodedText[] Names { get; }
         public long Events { get; set; }
+        public IDynamicTypes? Types { get; init; }
     }
 }

@@ -13,7 +13,9 @@ namespace Calltape.Analyzer.Replay;
 /// lines behind it wait, which keeps the output in time order. The queue is bounded: past
 /// <see cref="MaxWaiting"/> lines the oldest undecided call is printed as an entry line.
 /// </remarks>
-internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, TextWriter output, long limit) : ICallSink
+/// <param name="types">Interface dynamic-type names per binary index (Binaries/DynamicTypes), or null.</param>
+internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, TextWriter output, long limit,
+    Func<int, Capture.Decoding.IDynamicTypes?>? types = null) : ICallSink
 {
     public const int MaxWaiting = 4096;
 
@@ -142,15 +144,18 @@ internal sealed class ReplayPrinter(SessionHeader header, CallFilter filter, Tex
         }
     }
 
-    private static string Call(CallFrame c) => $"{c.Probe.Function}({ValueText.Params(c.Probe, c.Entry)})";
+    private string Call(CallFrame c) => $"{c.Probe.Function}({ValueText.Params(c.Probe, c.Entry, types: TypesFor(c.Probe))})";
 
     /// <summary>" = v" for one result, " = (a=1, b=2)" for several, nothing for none.</summary>
-    private static string Results(ProbeSpec exitProbe, RawEvent exit) => exitProbe.Params.Count switch
+    private string Results(ProbeSpec exitProbe, RawEvent exit) => exitProbe.Params.Count switch
     {
         0 => "",
-        1 => " = " + ValueText.Params(exitProbe, exit, names: false),
-        _ => " = (" + ValueText.Params(exitProbe, exit) + ")",
+        1 => " = " + ValueText.Params(exitProbe, exit, names: false, types: TypesFor(exitProbe)),
+        _ => " = (" + ValueText.Params(exitProbe, exit, types: TypesFor(exitProbe)) + ")",
     };
+
+    private Capture.Decoding.IDynamicTypes? TypesFor(ProbeSpec probe) =>
+        types is not null && Binaries.DynamicTypes.Needed(probe) ? types(probe.Binary) : null;
 
     /// <remarks>A Go call is labelled by its goroutine (goid once an exit told it, else the g pointer); a Go probe
     /// without R14 (entry-only captures) and everything else by its thread.</remarks>

@@ -9,9 +9,10 @@ namespace Calltape.Analyzer.Replay;
 /// </remarks>
 internal static class ReplayRunner
 {
-    public static long Run(CaptureReader reader, CallFilter filter, TextWriter output, TextWriter error, long limit)
+    public static long Run(CaptureReader reader, CallFilter filter, TextWriter output, TextWriter error, long limit,
+        Func<int, Capture.Decoding.IDynamicTypes?>? types = null)
     {
-        var printer = new ReplayPrinter(reader.Header, filter, output, limit);
+        var printer = new ReplayPrinter(reader.Header, filter, output, limit, types);
         var tracker = new CallTracker(reader.Header, printer);
         var losses = new LossTimeline(reader.Chunks);
         var cut = false;

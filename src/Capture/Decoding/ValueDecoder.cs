@@ -6,7 +6,8 @@ using Calltape.Capture.Model;
 namespace Calltape.Capture.Decoding;
 
 /// <summary>A decoded argument: exactly what the program passed, or not captured with a reason.</summary>
-/// <param name="Value">A long (signed ints), ulong (unsigned ints, pointers), bool or string; null when not captured.</param>
+/// <param name="Value">A long (signed ints), ulong (unsigned ints, pointers), bool, string or double; for composites a
+/// StructValue, ListValue, InterfaceValue, CountValue or NilValue; null when not captured.</param>
 /// <param name="NotCaptured">Why there is no value (float register, truncated, unreadable memory), else null.</param>
 /// <param name="Partial">For a truncated string, the bytes that were captured.</param>
 public readonly record struct DecodedValue(object? Value, string? NotCaptured, string? Partial = null)
@@ -17,16 +18,18 @@ public readonly record struct DecodedValue(object? Value, string? NotCaptured, s
 /// <summary>Turns a raw record into parameter values using the probe's plan. Pure: no I/O, no kernel.</summary>
 public static class ValueDecoder
 {
-    public static DecodedValue[] Decode(ProbeSpec probe, RawEvent ev)
+    /// <param name="types">Names interfaces' dynamic types (from the traced binary); null leaves them unknown.</param>
+    public static DecodedValue[] Decode(ProbeSpec probe, RawEvent ev, IDynamicTypes? types = null)
     {
         var result = new DecodedValue[probe.Params.Count];
-        for (var i = 0; i < result.Length; i++) result[i] = DecodeParam(probe, probe.Params[i], ev);
+        for (var i = 0; i < result.Length; i++) result[i] = DecodeParam(probe, probe.Params[i], ev, types);
         return result;
     }
 
-    public static DecodedValue DecodeParam(ProbeSpec probe, ParamSpec p, RawEvent ev)
+    public static DecodedValue DecodeParam(ProbeSpec probe, ParamSpec p, RawEvent ev, IDynamicTypes? types = null)
     {
         if (p.NotCaptured is not null) return DecodedValue.Missing(p.NotCaptured);
+        if (p.Value is not null) return new TreeDecoder(probe, ev, types).Decode(p.Type, p.Value);
         var t = p.Type;
         switch (t.Kind)
         {
@@ -99,7 +102,14 @@ public static class ValueDecoder
         if (p.Pieces.Count < 1 || !TryPiece(probe, ev, p.Pieces[0], out var ptr)) return DecodedValue.Missing("not in the record");
         if (ptr == 0) return DecodedValue.Missing("nil pointer");
         if (p.Deref < 0 || p.Deref >= ev.Derefs.Length) return DecodedValue.Missing("string bytes not planned");
-        var d = ev.Derefs[p.Deref];
+        return CStringAt(ev, p.Deref);
+    }
+
+    /// <summary>The C string a CString dereference copied (see DecodeCString for the truncation rule).</summary>
+    internal static DecodedValue CStringAt(RawEvent ev, int deref)
+    {
+        if (deref < 0 || deref >= ev.Derefs.Length) return DecodedValue.Missing("not in the record");
+        var d = ev.Derefs[deref];
         if (d.Error != 0) return DecodedValue.Missing($"unreadable memory (errno {-d.Error})");
         var nul = Array.IndexOf(d.Data, (byte)0);
         if (nul < 0 || d.Data.Length >= d.Want)
@@ -108,6 +118,13 @@ public static class ValueDecoder
             return DecodedValue.Missing($"truncated at {kept} bytes", Encoding.UTF8.GetString(d.Data, 0, kept));
         }
         return new DecodedValue(Encoding.UTF8.GetString(d.Data, 0, nul), null);
+    }
+
+    private static void WriteElems(Utf8JsonWriter w, ListValue list)
+    {
+        w.WriteStartArray();
+        foreach (var e in list.Elems) WriteJson(w, e);
+        w.WriteEndArray();
     }
 
     /// <summary>Reads one eightbyte from a register or the stack window.</summary>
@@ -147,7 +164,20 @@ public static class ValueDecoder
         return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
     }
 
+    /// <summary>One value as JSON text (a composite's SQL column).</summary>
+    public static string JsonText(DecodedValue v)
+    {
+        var buf = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buf)) WriteJson(w, v);
+        return Encoding.UTF8.GetString(buf.WrittenSpan);
+    }
+
     /// <summary>Writes one value as JSON: the value itself, or {"not_captured": reason[, "partial": bytes]}.</summary>
+    /// <remarks>
+    /// Composites (docs/FORMAT.md, "Decoding rules"): a struct is an object of its fields, an array a JSON array, a slice
+    /// {"len", "cap", "elems"}, an interface {"type", "value"}, a map {"len"}, a channel {"len", "cap"}, nil is null;
+    /// elements that were not captured add "elems_not_captured": reason. Non-finite floats are the strings "NaN", "+Inf", "-Inf".
+    /// </remarks>
     public static void WriteJson(Utf8JsonWriter w, DecodedValue v)
     {
         switch (v.Value)
@@ -156,6 +186,43 @@ public static class ValueDecoder
             case ulong u: w.WriteNumberValue(u); break;
             case bool b: w.WriteBooleanValue(b); break;
             case string s: w.WriteStringValue(s); break;
+            case double d when double.IsFinite(d): w.WriteNumberValue(d); break;
+            case double d: w.WriteStringValue(double.IsNaN(d) ? "NaN" : d > 0 ? "+Inf" : "-Inf"); break;
+            case NilValue: w.WriteNullValue(); break;
+            case StructValue st:
+                w.WriteStartObject();
+                for (var i = 0; i < st.Names.Count; i++)
+                {
+                    w.WritePropertyName(st.Names[i]);
+                    WriteJson(w, st.Values[i]);
+                }
+                w.WriteEndObject();
+                break;
+            case ListValue list when list.Len is null && list.Missing is null:
+                WriteElems(w, list);
+                break;
+            case ListValue list:
+                w.WriteStartObject();
+                if (list.Len is { } len) { w.WriteNumber("len", len); w.WriteNumber("cap", list.Cap ?? 0); }
+                w.WritePropertyName("elems");
+                WriteElems(w, list);
+                if (list.Missing is not null) w.WriteString("elems_not_captured", list.Missing);
+                w.WriteEndObject();
+                break;
+            case InterfaceValue iv:
+                w.WriteStartObject();
+                if (iv.TypeName is null) w.WriteNull("type"); else w.WriteString("type", iv.TypeName);
+                w.WritePropertyName("value");
+                WriteJson(w, iv.Value);
+                w.WriteEndObject();
+                break;
+            case CountValue cv:
+                w.WriteStartObject();
+                w.WritePropertyName("len");
+                WriteJson(w, cv.Len);
+                if (cv.Cap is { } cap) { w.WritePropertyName("cap"); WriteJson(w, cap); }
+                w.WriteEndObject();
+                break;
             default:
                 w.WriteStartObject();
                 w.WriteString("not_captured", v.NotCaptured ?? "unknown");

@@ -82,9 +82,12 @@ public static class HeaderCodec
         w.WriteArrayHeader(p.Plan.Derefs.Count);
         foreach (var d in p.Plan.Derefs)
         {
-            w.WriteArrayHeader(7);
+            // The 3 trailing elements (chained sources, element scale) only when used: older captures stay identical.
+            var chained = d.Ptr.Kind == SourceKind.Deref || d.Len.Kind == SourceKind.Deref || d.Scale != 0;
+            w.WriteArrayHeader(chained ? 10 : 7);
             w.Write((int)d.Ptr.Kind); w.Write(d.Ptr.Index); w.Write((int)d.Len.Kind); w.Write(d.Len.Index); w.Write(d.MaxLen);
             w.Write(d.CString); w.Write(d.Offset);
+            if (chained) { w.Write(d.Ptr.Deref); w.Write(d.Len.Deref); w.Write(d.Scale); }
         }
         w.Write("params");
         w.WriteArrayHeader(p.Params.Count);
@@ -120,10 +123,14 @@ public static class HeaderCodec
                 case "derefs":
                     for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
                     {
-                        Expect(ref r, 7);
+                        var count = r.ReadArrayHeader();
+                        if (count is not (7 or 10)) throw new InvalidDataException($"a dereference has {count} elements, not 7 or 10");
                         var ptr = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
                         var len = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
-                        derefs.Add(new DerefSpec(ptr, len, r.ReadInt32(), r.ReadBoolean(), r.ReadInt32()));
+                        var d = new DerefSpec(ptr, len, r.ReadInt32(), r.ReadBoolean(), r.ReadInt32());
+                        if (count == 10)
+                            d = d with { Ptr = ptr with { Deref = r.ReadInt32() }, Len = len with { Deref = r.ReadInt32() }, Scale = r.ReadInt32() };
+                        derefs.Add(d);
                     }
                     break;
                 case "params": for (int k = 0, c = r.ReadArrayHeader(); k < c; k++) ps.Add(ReadParam(ref r)); break;
@@ -143,24 +150,56 @@ public static class HeaderCodec
 
     private static void WriteParam(ref MessagePackWriter w, ParamSpec p)
     {
-        w.WriteArrayHeader(5);
+        // A 6th element, the value tree, only for composite values: scalar and string params stay as before.
+        w.WriteArrayHeader(p.Value is null ? 5 : 6);
         w.Write(p.Name);
         WriteType(ref w, p.Type);
         w.WriteArrayHeader(p.Pieces.Count * 2);
         foreach (var s in p.Pieces) { w.Write((int)s.Kind); w.Write(s.Index); }
         w.Write(p.Deref);
         w.Write(p.NotCaptured);
+        if (p.Value is not null) WriteValue(ref w, p.Value);
     }
 
     private static ParamSpec ReadParam(ref MessagePackReader r)
     {
-        Expect(ref r, 5);
+        var n = r.ReadArrayHeader();
+        if (n is not (5 or 6)) throw new InvalidDataException($"a param has {n} elements, not 5 or 6");
         var name = ReadStr(ref r);
         var type = ReadType(ref r);
         var pieces = new List<Source>();
         var c = r.ReadArrayHeader() / 2;
         for (var k = 0; k < c; k++) pieces.Add(new Source((SourceKind)r.ReadInt32(), r.ReadInt32()));
-        return new ParamSpec(name, type, pieces, r.ReadInt32(), r.ReadString());
+        var p = new ParamSpec(name, type, pieces, r.ReadInt32(), r.ReadString());
+        return n == 6 ? p with { Value = ReadValue(ref r, 0) } : p;
+    }
+
+    /// <summary>A value tree: [at_kind, at_index, at_deref, reg_offset, [parts], deref, [targets], not_captured].</summary>
+    private static void WriteValue(ref MessagePackWriter w, ValueSpec v)
+    {
+        w.WriteArrayHeader(8);
+        w.Write((int)v.At.Kind); w.Write(v.At.Index); w.Write(v.At.Deref); w.Write(v.RegOffset);
+        w.WriteArrayHeader(v.Parts.Count);
+        foreach (var p in v.Parts) WriteValue(ref w, p);
+        w.Write(v.Deref);
+        w.WriteArrayHeader(v.Targets.Count);
+        foreach (var t in v.Targets) WriteValue(ref w, t);
+        w.Write(v.NotCaptured);
+    }
+
+    private static ValueSpec ReadValue(ref MessagePackReader r, int depth)
+    {
+        // Trees are as deep as the planner's pointer depth; a bound keeps a malformed header from exhausting the stack.
+        if (depth > 64) throw new InvalidDataException("a value tree is nested more than 64 levels");
+        Expect(ref r, 8);
+        var at = new Source((SourceKind)r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
+        var regOffset = r.ReadInt32();
+        var parts = new ValueSpec[r.ReadArrayHeader()];
+        for (var i = 0; i < parts.Length; i++) parts[i] = ReadValue(ref r, depth + 1);
+        var deref = r.ReadInt32();
+        var targets = new ValueSpec[r.ReadArrayHeader()];
+        for (var i = 0; i < targets.Length; i++) targets[i] = ReadValue(ref r, depth + 1);
+        return new ValueSpec(at) { RegOffset = regOffset, Parts = parts, Deref = deref, Targets = targets, NotCaptured = r.ReadString() };
     }
 
     private static void WriteType(ref MessagePackWriter w, TypeDesc t)

@@ -13,19 +13,37 @@ public enum AbiKind : byte
     SysV = 3,
 }
 
-/// <summary>Where a value or a dereference length comes from at the probe point.</summary>
-public enum SourceKind : byte { None = 0, Register = 1, Stack = 2 }
+/// <summary>Where a value or a dereference length comes from at the probe point (enum ct_src_kind).</summary>
+public enum SourceKind : byte
+{
+    None = 0,
+    Register = 1,
+    Stack = 2,
+    /// <summary>Bytes inside an earlier dereference of the same record (a chained pointer: *T, then T.name's data).</summary>
+    Deref = 3,
+}
 
-/// <summary>A register or a stack slot (byte offset from SP at the probe point).</summary>
-public readonly record struct Source(SourceKind Kind, int Index)
+/// <summary>A register, a stack slot (byte offset from SP at the probe point), or a byte offset inside dereference Deref.</summary>
+/// <param name="Index">The register (ct_reg), the stack offset, or the byte offset into the dereference's bytes.</param>
+/// <param name="Deref">For SourceKind.Deref, the index of the plan dereference read (ct_src.pad); else 0.</param>
+public readonly record struct Source(SourceKind Kind, int Index, int Deref = 0)
 {
     public static Source None => default;
     public static Source Of(Reg r) => new(SourceKind.Register, (int)r);
     public static Source StackAt(int offset) => new(SourceKind.Stack, offset);
+    public static Source InDeref(int deref, int offset) => new(SourceKind.Deref, offset, deref);
+
+    /// <summary>True for sources whose bytes are memory (the stack window or a dereference), so an offset can be added.</summary>
+    public bool IsMemory => Kind is SourceKind.Stack or SourceKind.Deref;
+
+    /// <summary>The source <paramref name="bytes"/> further on in the same memory.</summary>
+    public Source Plus(int bytes) => IsMemory ? this with { Index = Index + bytes } : throw new InvalidOperationException($"{this} is not memory");
+
     public override string ToString() => Kind switch
     {
         SourceKind.Register => Abis.Name((Reg)Index),
         SourceKind.Stack => $"sp+{Index}",
+        SourceKind.Deref => $"#{Deref}+{Index}",
         _ => "-",
     };
 }
@@ -33,12 +51,13 @@ public readonly record struct Source(SourceKind Kind, int Index)
 /// <summary>A bounded dereference: copy up to MaxLen bytes at the address in Ptr (plus Offset), as many as Len says.</summary>
 /// <param name="CString">Read a NUL-terminated string (bpf_probe_read_user_str); Len is ignored.</param>
 /// <param name="Offset">Bytes added to the pointer first: a field of a pointed-to struct.</param>
-public sealed record DerefSpec(Source Ptr, Source Len, int MaxLen, bool CString = false, int Offset = 0);
+/// <param name="Scale">Len counts elements of this many bytes (a slice's len), 0 or 1 for bytes; at most 255.</param>
+public sealed record DerefSpec(Source Ptr, Source Len, int MaxLen, bool CString = false, int Offset = 0, int Scale = 0);
 
 /// <summary>What the BPF program copies on each hit of a probe (mirrors struct ct_plan) and what the recorder keeps.</summary>
 /// <param name="Registers">The registers written to disk, in ascending register order.</param>
 /// <param name="StackLen">Bytes of stack window copied from SP.</param>
-/// <param name="Derefs">Bounded dereferences, at most 4.</param>
+/// <param name="Derefs">Bounded dereferences, at most 8; one may take its pointer or length from an earlier one's bytes.</param>
 public sealed record CapturePlan(IReadOnlyList<Reg> Registers, int StackLen, IReadOnlyList<DerefSpec> Derefs)
 {
     public static CapturePlan RawRegisters(IEnumerable<Reg> regs) => new(regs.Distinct().Order().ToArray(), 0, []);
@@ -58,7 +77,24 @@ public sealed record CapturePlan(IReadOnlyList<Reg> Registers, int StackLen, IRe
 /// <param name="Pieces">The registers or stack slots holding the value's eightbytes, in order.</param>
 /// <param name="Deref">The index into the plan's Derefs holding pointed-to bytes (a string's data), or -1.</param>
 /// <param name="NotCaptured">Why the value cannot be captured (float register, unsupported type), or null.</param>
-public sealed record ParamSpec(string Name, TypeDesc Type, IReadOnlyList<Source> Pieces, int Deref = -1, string? NotCaptured = null);
+/// <remarks>
+/// Scalars and strings use Pieces and Deref alone. A composite value (struct, array, slice, followed pointer, interface,
+/// map, channel) has a <see cref="Value"/> tree; its Pieces then list every register and stack word the tree reads, so
+/// plans and redaction see them, and Deref is -1.
+/// </remarks>
+public sealed record ParamSpec(string Name, TypeDesc Type, IReadOnlyList<Source> Pieces, int Deref = -1, string? NotCaptured = null)
+{
+    /// <summary>How a composite value is rebuilt, or null for scalars and strings (and captures written before trees).</summary>
+    public ValueSpec? Value { get; init; }
+
+    /// <summary>Every plan dereference the value reads: Deref, and those of the tree.</summary>
+    public IEnumerable<int> UsedDerefs()
+    {
+        if (Deref >= 0) yield return Deref;
+        if (Value is not null)
+            foreach (var d in Value.UsedDerefs()) yield return d;
+    }
+}
 
 /// <summary>Whether a probe marks a function's entry or one of its returns.</summary>
 public enum ProbeKind : byte

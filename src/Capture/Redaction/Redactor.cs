@@ -78,8 +78,13 @@ public static class Redactor
         var gone = p.Params.Where((_, i) => redacted[i]).ToArray();
         var keptSources = kept.SelectMany(q => q.Pieces).ToHashSet();
         var goneSources = gone.SelectMany(q => q.Pieces).Where(s => !keptSources.Contains(s)).ToHashSet();
-        var keptDerefs = kept.Select(q => q.Deref).Append(p.GoidDeref).Where(d => d >= 0).ToHashSet();
-        var goneDerefs = gone.Select(q => q.Deref).Where(d => d >= 0 && !keptDerefs.Contains(d)).ToHashSet();
+        var keptDerefs = kept.SelectMany(q => q.UsedDerefs()).Append(p.GoidDeref).Where(d => d >= 0).ToHashSet();
+        // A kept dereference whose pointer or length is read from an earlier one keeps that one too (chained derefs).
+        for (var i = plan.Derefs.Count - 1; i >= 0; i--)
+            if (keptDerefs.Contains(i))
+                foreach (var src in new[] { plan.Derefs[i].Ptr, plan.Derefs[i].Len })
+                    if (src.Kind == SourceKind.Deref) keptDerefs.Add(src.Deref);
+        var goneDerefs = gone.SelectMany(q => q.UsedDerefs()).Where(d => d >= 0 && !keptDerefs.Contains(d)).ToHashSet();
 
         var regIdx = Enumerable.Range(0, plan.Registers.Count)
             .Where(i => !goneSources.Contains(Source.Of(plan.Registers[i]))).ToArray();
@@ -91,12 +96,13 @@ public static class Redactor
             .Distinct().Order().ToArray();
 
         var ps = p.Params.Select((q, i) => redacted[i]
-            ? q with { Pieces = [], Deref = -1, NotCaptured = RedactRule.Marker }
-            : q with { Deref = q.Deref >= 0 ? renumber[q.Deref] : -1 }).ToArray();
+            ? q with { Pieces = [], Deref = -1, NotCaptured = RedactRule.Marker, Value = null }
+            : q with { Deref = q.Deref >= 0 ? renumber[q.Deref] : -1, Value = q.Value?.Renumber(d => renumber[d]) }).ToArray();
+        Source Chained(Source src) => src.Kind == SourceKind.Deref ? src with { Deref = renumber[src.Deref] } : src;
         var newPlan = plan with
         {
             Registers = regIdx.Select(i => plan.Registers[i]).ToArray(),
-            Derefs = derefIdx.Select(i => plan.Derefs[i]).ToArray(),
+            Derefs = derefIdx.Select(i => plan.Derefs[i] with { Ptr = Chained(plan.Derefs[i].Ptr), Len = Chained(plan.Derefs[i].Len) }).ToArray(),
         };
         var probe = p with
         {

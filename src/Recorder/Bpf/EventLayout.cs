@@ -9,13 +9,15 @@ namespace Calltape.Recorder.Bpf;
 internal static class BpfLimits
 {
     public const int MaxProbes = 4096;    // CT_MAX_PROBES
-    public const int MaxDerefs = 4;       // CT_MAX_DEREFS
+    public const int MaxDerefs = 8;       // CT_MAX_DEREFS
     public const int MaxStack = 256;      // CT_MAX_STACK
     public const int MaxDerefLen = 1024;  // CT_MAX_DEREF_LEN
     public const int RegCount = 17;       // CT_NREGS
     public const byte EventFlagStackFault = 1; // CT_EVF_STACK_FAULT
     public const ulong CookieRegsOnly = 1UL << 32; // CT_COOKIE_REGS_ONLY
     public const ushort DerefCString = 1; // CT_DEREF_CSTR
+    public const int DerefScaleShift = 8; // CT_DEREF_SCALE_SHIFT
+    public const int ScratchSize = 16384; // CT_SCRATCH_SIZE
 }
 
 /// <summary>struct ct_src: where a pointer or a length comes from.</summary>
@@ -50,6 +52,10 @@ internal struct CtPlan
     public CtDeref Deref1;
     public CtDeref Deref2;
     public CtDeref Deref3;
+    public CtDeref Deref4;
+    public CtDeref Deref5;
+    public CtDeref Deref6;
+    public CtDeref Deref7;
 }
 
 /// <summary>struct ct_counters: one CPU's slot of the per-CPU counters map.</summary>

@@ -21,7 +21,7 @@ internal static class PlanEncoder
                 Ptr = Src(d.Ptr),
                 Len = Src(d.Len),
                 MaxLen = (ushort)Math.Clamp(d.MaxLen, 0, BpfLimits.MaxDerefLen),
-                Flags = d.CString ? BpfLimits.DerefCString : (ushort)0,
+                Flags = (ushort)((d.CString ? BpfLimits.DerefCString : 0) | (Math.Clamp(d.Scale, 0, 255) << BpfLimits.DerefScaleShift)),
                 Offset = d.Offset,
             };
             switch (i)
@@ -29,11 +29,21 @@ internal static class PlanEncoder
                 case 0: p.Deref0 = c; break;
                 case 1: p.Deref1 = c; break;
                 case 2: p.Deref2 = c; break;
-                default: p.Deref3 = c; break;
+                case 3: p.Deref3 = c; break;
+                case 4: p.Deref4 = c; break;
+                case 5: p.Deref5 = c; break;
+                case 6: p.Deref6 = c; break;
+                default: p.Deref7 = c; break;
             }
         }
         return p;
     }
 
-    private static CtSrc Src(Source s) => new() { Kind = (byte)s.Kind, Index = checked((ushort)s.Index) };
+    /// <summary>CT_SRC_DEREF keeps the earlier dereference's index in pad (bpf/calltape.h, struct ct_src).</summary>
+    private static CtSrc Src(Source s) => new()
+    {
+        Kind = (byte)s.Kind,
+        Pad = s.Kind == SourceKind.Deref ? checked((byte)s.Deref) : (byte)0,
+        Index = checked((ushort)s.Index),
+    };
 }

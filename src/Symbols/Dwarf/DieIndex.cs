@@ -64,6 +64,9 @@ internal sealed class DieIndex
         }
     }
 
+    /// <summary>Every unit read, in .debug_info order.</summary>
+    public IReadOnlyList<DwarfUnit> Units => _units;
+
     /// <summary>The .debug_info offset of Go's struct runtime.g, or null when the binary has none.</summary>
     public ulong? GoRuntimeG { get; private set; }
 

@@ -5,39 +5,48 @@ namespace Calltape.Symbols.Dwarf;
 /// <summary>Reduces DWARF type DIEs to TypeDesc: Go kinds from DW_AT_go_kind, C types from their tags and encodings.</summary>
 /// <remarks>
 /// Values nested by value (struct fields, array elements) are expanded fully, because the Go register ABI assigns them
-/// recursively; anything behind a pointer, slice, map or channel is "shallow" (name, kind, size only). That keeps
-/// recursive types finite and the TypeDesc in a session header small.
+/// recursively. Anything behind a pointer or a slice is expanded to <see cref="PointerDepth"/> pointer hops (so a
+/// probe can follow *T to its fields, and a slice to its elements) and is "shallow" beyond (name, kind, size only).
+/// That keeps recursive types finite and the TypeDesc in a session header bounded.
 /// </remarks>
 internal sealed class TypeBuilder(DieIndex index)
 {
-    private const byte DwOpPlusUconst = 0x23; // DWARF 5 §2.5.1.3, used by member locations
-    private readonly Dictionary<(ulong, bool), TypeDesc> _memo = new();
-    private readonly HashSet<ulong> _building = [];
+    /// <summary>Pointer hops whose targets are described with fields: *T -> T -> T.next (a *T) -> its T.</summary>
+    public const int PointerDepth = 2;
 
-    public TypeDesc Build(ulong? offset, bool shallow = false)
+    private const byte DwOpPlusUconst = 0x23; // DWARF 5 §2.5.1.3, used by member locations
+    private const ushort DwAtGoElem = 0x2902;  // Go's DW_AT_go_elem: the element type of a slice, array, map or chan (cmd/internal/dwarf)
+    private const int Shallow = -1;
+    private readonly Dictionary<(ulong, int), TypeDesc> _memo = new();
+    private readonly HashSet<(ulong, int)> _building = [];
+
+    /// <param name="depth">Pointer hops still expanded below this type; negative: name, kind and size only.</param>
+    public TypeDesc Build(ulong? offset, int depth = PointerDepth)
     {
         if (offset is not { } off) return new TypeDesc("void", TypeKind.Unknown, 0);
-        if (_memo.TryGetValue((off, shallow), out var done)) return done;
-        if (!_building.Add(off)) return new TypeDesc("?", TypeKind.Unknown, 0); // a cycle through by-value members: malformed
+        depth = Math.Max(depth, Shallow);
+        if (_memo.TryGetValue((off, depth), out var done)) return done;
+        if (!_building.Add((off, depth))) return new TypeDesc("?", TypeKind.Unknown, 0); // a cycle through by-value members: malformed
         try
         {
             var die = index.DieAt(off);
-            var t = die is null ? new TypeDesc("?", TypeKind.Unknown, 0) : FromDie(die, shallow);
-            _memo[(off, shallow)] = t;
+            var t = die is null ? new TypeDesc("?", TypeKind.Unknown, 0) : FromDie(die, depth);
+            _memo[(off, depth)] = t;
             return t;
         }
         finally
         {
-            _building.Remove(off);
+            _building.Remove((off, depth));
         }
     }
 
-    private TypeDesc FromDie(Die die, bool shallow)
+    private TypeDesc FromDie(Die die, int depth)
     {
+        var shallow = depth < 0;
         var name = die.String(DwAt.Name);
         var size = (int)(die.Constant(DwAt.ByteSize) ?? 0);
         var inner = die.Reference(DwAt.Type);
-        if (die.Constant(DwAt.GoKind) is { } goKind && FromGoKind((int)goKind, name, size, die, shallow) is { } go)
+        if (die.Constant(DwAt.GoKind) is { } goKind && FromGoKind((int)goKind, name, size, die, depth) is { } go)
             return go;
 
         switch (die.Tag)
@@ -46,20 +55,20 @@ internal sealed class TypeBuilder(DieIndex index)
                 return BaseType(name ?? "?", (int)(die.Constant(DwAt.Encoding) ?? 0), size);
             case DwTag.PointerType or DwTag.ReferenceType or DwTag.RvalueReferenceType:
             {
-                var elem = Build(inner, shallow: true);
+                var elem = Build(inner, depth - 1);
                 return new TypeDesc(name ?? PointerName(elem), TypeKind.Pointer, size == 0 ? 8 : size) { Elem = elem };
             }
             case DwTag.Typedef:
-                return Build(inner, shallow) with { Name = name ?? "?" }; // keep the declared name (main.ID, size_t)
+                return Build(inner, depth) with { Name = name ?? "?" }; // keep the declared name (main.ID, size_t)
             case DwTag.ConstType or DwTag.VolatileType or DwTag.RestrictType or DwTag.AtomicType:
             {
-                var t = Build(inner, shallow);
+                var t = Build(inner, depth);
                 return die.Tag == DwTag.ConstType ? t with { Name = "const " + t.Name } : t;
             }
             case DwTag.StructureType or DwTag.ClassType or DwTag.UnionType:
                 return new TypeDesc(name ?? (die.Tag == DwTag.UnionType ? "union" : "struct"), TypeKind.Struct, size)
                 {
-                    Fields = shallow ? [] : Fields(die),
+                    Fields = shallow ? [] : Fields(die, depth),
                 };
             case DwTag.EnumerationType:
             {
@@ -68,7 +77,7 @@ internal sealed class TypeBuilder(DieIndex index)
                 return new TypeDesc(name ?? "enum", kind, size == 0 ? underlying?.Size ?? 4 : size);
             }
             case DwTag.ArrayType:
-                return ArrayType(die, name, size, Build(inner, shallow));
+                return ArrayType(die, name, size, Build(inner, depth));
             case DwTag.SubroutineType:
                 return new TypeDesc(name ?? "func", TypeKind.Func, 0);
             default:
@@ -77,15 +86,30 @@ internal sealed class TypeBuilder(DieIndex index)
     }
 
     /// <summary>Go types whose DWARF shape (a struct, a typedef of a pointer) differs from how the ABI passes them.</summary>
-    private TypeDesc? FromGoKind(int goKind, string? name, int size, Die die, bool shallow)
+    private TypeDesc? FromGoKind(int goKind, string? name, int size, Die die, int depth)
     {
+        var shallow = depth < 0;
         switch (goKind)
         {
             case GoKind.String: return new TypeDesc(name ?? "string", TypeKind.String, 16);
-            case GoKind.Slice: return new TypeDesc(name ?? "[]?", TypeKind.Slice, 24);
-            case GoKind.Interface: return new TypeDesc(name ?? "interface {}", TypeKind.Interface, 16);
-            case GoKind.Map: return new TypeDesc(name ?? "map", TypeKind.Map, 8);
-            case GoKind.Chan: return new TypeDesc(name ?? "chan", TypeKind.Chan, 8);
+            case GoKind.Slice:
+                // The elements are behind the slice's pointer: one hop.
+                return new TypeDesc(name ?? "[]?", TypeKind.Slice, 24)
+                {
+                    Elem = shallow || die.Reference(DwAtGoElem) is not { } e ? null : Build(e, depth - 1),
+                };
+            case GoKind.Interface:
+            {
+                // The typedef points at runtime.iface {tab, data} or runtime.eface {_type, data}: the first field's name
+                // tells a non-empty interface from interface{} (TreeDecoder reads the first word accordingly).
+                var shape = die.Reference(DwAt.Type) is { } st ? Build(st, 0) : null;
+                return new TypeDesc(name ?? "interface {}", TypeKind.Interface, 16)
+                {
+                    Fields = shape?.Kind == TypeKind.Struct ? shape.Fields.Select(f => f with { Type = f.Type with { Fields = [], Elem = null } }).ToArray() : [],
+                };
+            }
+            case GoKind.Map: return new TypeDesc(name ?? "map", TypeKind.Map, 8) { Elem = shallow ? null : Header(die, "count", "used") };
+            case GoKind.Chan: return new TypeDesc(name ?? "chan", TypeKind.Chan, 8) { Elem = shallow ? null : Header(die, "qcount", "dataqsiz") };
             case GoKind.Func: return new TypeDesc(name ?? "func", TypeKind.Func, 8);
             case GoKind.UnsafePointer: return new TypeDesc(name ?? "unsafe.Pointer", TypeKind.Pointer, 8);
             case GoKind.Complex64 or GoKind.Complex128:
@@ -104,6 +128,17 @@ internal sealed class TypeBuilder(DieIndex index)
         }
     }
 
+    /// <summary>
+    /// The struct a map or channel points to, reduced to its length fields: runtime.hmap count (Go &lt;= 1.23), the swiss
+    /// map's used (internal/runtime/maps.Map, Go &gt;= 1.24), runtime.hchan qcount and dataqsiz. The planner takes their
+    /// offsets from here rather than assuming them.
+    /// </summary>
+    private TypeDesc? Header(Die typedef, params string[] names)
+    {
+        if (typedef.Reference(DwAt.Type) is not { } p || Build(p, 1) is not { Kind: TypeKind.Pointer, Elem: { Kind: TypeKind.Struct } h }) return null;
+        return h with { Fields = h.Fields.Where(f => names.Contains(f.Name)).Select(f => f with { Type = f.Type with { Fields = [], Elem = null } }).ToArray() };
+    }
+
     private static TypeDesc BaseType(string name, int encoding, int size) => encoding switch
     {
         DwAte.Boolean => new TypeDesc(name, TypeKind.Bool, size),
@@ -118,13 +153,13 @@ internal sealed class TypeBuilder(DieIndex index)
         _ => new TypeDesc(name, TypeKind.Unknown, size),
     };
 
-    private List<FieldDesc> Fields(Die die)
+    private List<FieldDesc> Fields(Die die, int depth)
     {
         var fields = new List<FieldDesc>();
         foreach (var m in die.Unit.Children(die))
         {
             if (m.Tag != DwTag.Member) continue;
-            fields.Add(new FieldDesc(m.String(DwAt.Name) ?? "", MemberOffset(m), Build(m.Reference(DwAt.Type))));
+            fields.Add(new FieldDesc(m.String(DwAt.Name) ?? "", MemberOffset(m), Build(m.Reference(DwAt.Type), depth)));
         }
         return fields;
     }

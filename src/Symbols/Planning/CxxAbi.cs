@@ -27,9 +27,6 @@ internal static class CxxAbi
     /// <summary>What the register or stack slot of such a parameter holds: the address of the caller's temporary.</summary>
     public static TypeDesc HiddenPointer(TypeDesc t) => new(t.Name + "*", TypeKind.Pointer, 8) { Elem = t };
 
-    /// <summary>Why a parameter passed by invisible reference has no value yet (its pointer is not followed), or null.</summary>
-    public static string? NotDecoded(ParamInfo p) => p.PassedByReference ? $"{p.Type.Name} passed by invisible reference is not decoded yet" : null;
-
     /// <summary>
     /// std::string (libstdc++'s std::__cxx11::basic_string&lt;char&gt;) as text: its DWARF must show the layout the
     /// decoder reads, _M_dataplus._M_p (a char*) at byte 0 and _M_string_length at byte 8 (bits/basic_string.h); then

@@ -45,7 +45,7 @@ internal static class SysVAbi
     public static bool ReturnsInMemory(TypeDesc? result) => result is not null && Classify(result) is null;
 
     /// <summary>One flag per eightbyte (true = SSE, false = INTEGER), or null for MEMORY class.</summary>
-    private static bool[]? Classify(TypeDesc t)
+    internal static bool[]? Classify(TypeDesc t)
     {
         if (t.Size == 0 || t.Size > 16) return null;
         if (t.Kind == TypeKind.Float && t.Size > 8) return null; // long double: X87 class, passed in memory

@@ -37,8 +37,11 @@ public class CxxRustPlanningTests
         Assert.Equal(["name", "greeting", "times"], greet.Params.Select(p => p.Name));
         Assert.Equal(TypeKind.String, greet.Params[1].Type.Kind); // _M_p at 0, _M_string_length at 8 per DWARF
         Assert.Equal("rdi", Pieces(greet, "name"));
+        Assert.Equal("rsi", Pieces(greet, "greeting"));
         Assert.Equal("rdx", Pieces(greet, "times"));
         Assert.Equal(0, greet.Plan.StackLen);
+        // The temporary is copied (32 bytes), then its text through _M_p and _M_string_length in those bytes.
+        Assert.Contains(greet.Plan.Derefs, d => d.Ptr == Source.Of(Reg.Rsi) && d.MaxLen == 32);
 
         var bump = Plan(bin, "bump");
         Assert.Equal("rdi", Pieces(bump, "counter"));
@@ -63,7 +66,21 @@ public class CxxRustPlanningTests
 
         // String is 24 bytes: over two pointers, so passed indirectly; level follows in RSI.
         var shout = Plan(bin, "fixture::shout");
+        Assert.Equal("rdi", Pieces(shout, "owned"));
+        Assert.Equal(TypeKind.String, shout.Params[0].Type.Kind);
         Assert.Equal("rsi", Pieces(shout, "level"));
+
+        var sum = Plan(bin, "fixture::sum");
+        Assert.Equal(TypeKind.Slice, sum.Params[0].Type.Kind);
+        Assert.Equal("rdi,rsi", Pieces(sum, "xs"));
+        Assert.Contains(sum.Plan.Derefs, d => d.Ptr == Source.Of(Reg.Rdi) && d.Len == Source.Of(Reg.Rsi) && d.Scale == 8);
+
+        // () is not passed; Pair is a ScalarPair (two registers); Small is cast to one integer (one register).
+        var shapes = Plan(bin, "fixture::shapes");
+        Assert.Equal("zero-sized: not passed", shapes.Params[0].NotCaptured);
+        Assert.Equal("rdi,rsi", Pieces(shapes, "p"));
+        Assert.Equal("rdx", Pieces(shapes, "s"));
+        Assert.Equal("rcx", Pieces(shapes, "last"));
 
         var pick = Plan(bin, "fixture::pick");
         Assert.Equal(TypeKind.Pointer, pick.Params[0].Type.Kind);

@@ -77,28 +77,34 @@ public class ProbePlannerTests
         var p = probe.Params.ToDictionary(x => x.Name);
         foreach (var name in new[] { "ptr", "id", "ch", "fn" })
             Assert.Equal([Source.StackAt(8 + fbreg[name])], p[name].Pieces);
-        Assert.Equal("type [2]int32 is not decoded yet", p["arr"].NotCaptured); // arrays longer than 1 are stack-assigned
+        // Arrays longer than 1 are stack-assigned: read from the window as memory.
+        Assert.Equal(new ValueSpec(Source.StackAt(8)), p["arr"].Value);
         Assert.Equal("float register", p["f"].NotCaptured);
-        Assert.Equal("type main.Point is not decoded yet", p["p"].NotCaptured);
-        Assert.Equal("type []int is not decoded yet", p["xs"].NotCaptured);
-        Assert.Equal("type error is not decoded yet", p["err"].NotCaptured);
-        Assert.Equal("type [1]int64 is not decoded yet", p["one"].NotCaptured);
-        Assert.Equal("type complex128 is not decoded yet", p["c"].NotCaptured); // in X1, X2: later ints still fit
-        // p: RAX RBX, xs: RCX RDI RSI, err: R8 R9, m: R10, one: R11 — only the map is captured from a register.
+        // A struct is split field by field (abi-internal.md), not by eightbytes.
+        Assert.Equal([Source.Of(Reg.Rax), Source.Of(Reg.Rbx)], p["p"].Value!.Parts.Select(x => x.At));
+        Assert.Equal([Source.Of(Reg.Rcx), Source.Of(Reg.Rdi), Source.Of(Reg.Rsi)], p["xs"].Value!.Parts.Select(x => x.At));
+        Assert.Equal([Source.Of(Reg.R8), Source.Of(Reg.R9)], p["err"].Value!.Parts.Select(x => x.At));
+        Assert.Equal(Source.Of(Reg.R11), p["one"].Value!.Parts.Single().At);
+        Assert.Equal(["float register", "float register"], p["c"].Value!.Parts.Select(x => x.NotCaptured)); // in X1, X2: later ints still fit
         Assert.Equal([Source.Of(Reg.R10)], p["m"].Pieces);
-        Assert.Equal([Reg.R10], probe.Plan.Registers);
+        // The slice's elements are one dereference: pointer RCX, length RDI counted in 8-byte elements.
+        var xs = probe.Plan.Derefs[p["xs"].Value!.Deref];
+        Assert.Equal((Source.Of(Reg.Rcx), Source.Of(Reg.Rdi), 8), (xs.Ptr, xs.Len, xs.Scale));
+        // *Point on the stack is followed: 16 bytes from the pointer read at its stack slot.
+        var ptr = probe.Plan.Derefs[p["ptr"].Value!.Deref];
+        Assert.Equal((Source.StackAt(8 + fbreg["ptr"]), 16), (ptr.Ptr, ptr.MaxLen));
+        Assert.Equal(Abis.GoIntArgs.Order(), probe.Plan.Registers);
         Assert.Equal(48, probe.Plan.StackLen);
         Assert.NotNull(probe.Note);
     }
 
     [Fact]
-    public void Strs_FifthStringHitsTheDerefLimit()
+    public void Strs_FiveStringsFitTheDerefBudget()
     {
         var probe = PlanFor(Fixtures.BuildGo("abimix", GoToolchain.Go126), "main.strs");
-        Assert.Equal(4, probe.Plan.Derefs.Count);
-        Assert.Equal([0, 1, 2, 3], probe.Params.Take(4).Select(p => p.Deref));
-        Assert.Equal("deref limit (4)", probe.Params[4].NotCaptured);
-        Assert.Equal(Abis.GoIntArgs.Take(8).Order(), probe.Plan.Registers);
+        Assert.Equal(5, probe.Plan.Derefs.Count);
+        Assert.Equal([0, 1, 2, 3, 4], probe.Params.Take(5).Select(p => p.Deref));
+        Assert.All(probe.Params, p => Assert.Null(p.NotCaptured));
     }
 
     [Fact]

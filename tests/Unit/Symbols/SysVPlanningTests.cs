@@ -33,7 +33,10 @@ public class SysVPlanningTests
         // Two INTEGER eightbytes do not fit in the one register left: the struct goes to memory, f still gets R9.
         var ex = Params(path, "abi_regs_exhausted", out _);
         Assert.Equal([Source.Of(Reg.R9)], ex["f"].Pieces);
-        Assert.NotNull(ex["p"].NotCaptured);
+        // The struct itself is read from the stack window (a value tree over memory): its two longs at the first slots.
+        Assert.Null(ex["p"].NotCaptured);
+        Assert.Equal(new ValueSpec(Source.StackAt(8)), ex["p"].Value);
+        Assert.Equal([Source.StackAt(8), Source.StackAt(16)], ex["p"].Pieces);
 
         // struct pair takes RDI+RSI, struct small RDX.
         var after = Params(path, "abi_after_structs", out _);

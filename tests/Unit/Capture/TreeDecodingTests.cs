@@ -1,0 +1,218 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+using Calltape.Capture.Decoding;
+using Calltape.Capture.Format;
+using Calltape.Capture.Model;
+using Calltape.Capture.Redaction;
+using MessagePack;
+using Xunit;
+
+namespace Calltape.Tests.Unit.Capture;
+
+/// <summary>Composite values decoded from value trees (ValueSpec) over hand-built records: exact, or marked.</summary>
+public class TreeDecodingTests
+{
+    private static readonly TypeDesc I64 = new("int64", TypeKind.Int, 8);
+    private static readonly TypeDesc I32 = new("int32", TypeKind.Int, 4);
+    private static readonly TypeDesc Str = new("string", TypeKind.String, 16);
+    private static readonly TypeDesc Point = new("main.Point", TypeKind.Struct, 16) { Fields = [new("X", 0, I64), new("Y", 8, I32)] };
+    private static readonly TypeDesc Strings = new("[]string", TypeKind.Slice, 24) { Elem = Str };
+
+    private static string Json(TypeDesc type, ValueSpec tree, CapturePlan plan, RawEvent ev, IDynamicTypes? types = null)
+    {
+        var probe = new ProbeSpec(0, "f", 0, 0, 0, 0, AbiKind.GoRegs, plan, [new ParamSpec("v", type, []) { Value = tree }]);
+        return ValueDecoder.JsonText(ValueDecoder.Decode(probe, ev, types)[0]);
+    }
+
+    private static RawEvent Event(ulong[] regs, byte[]? stack, params DerefData[] derefs) => new(0, 0, 1, 1, regs, stack, derefs);
+
+    private static byte[] Words(params ulong[] words)
+    {
+        var b = new byte[words.Length * 8];
+        for (var i = 0; i < words.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(8 * i), words[i]);
+        return b;
+    }
+
+    private static DerefData Bytes(byte[] b) => new(b, b.Length, 0);
+
+    [Fact]
+    public void StructSplitFieldByFieldAcrossRegisters()
+    {
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx], 0, []);
+        var tree = new ValueSpec(Source.None) { Parts = [new(Source.Of(Reg.Rax)), new(Source.Of(Reg.Rbx))] };
+        // The int32 in RBX keeps only its low 4 bytes, sign-extended.
+        Assert.Equal("{\"X\":-3,\"Y\":-1}", Json(Point, tree, plan, Event([unchecked((ulong)-3L), 0xdead_beef_ffff_ffff], null)));
+    }
+
+    [Fact]
+    public void StructOnTheStackIsReadAtItsOffsets()
+    {
+        var plan = new CapturePlan([], 24, []);
+        var stack = Words(0, 7, 0xffff_ffff_0000_0009);
+        Assert.Equal("{\"X\":7,\"Y\":9}", Json(Point, new ValueSpec(Source.StackAt(8)), plan, Event([], stack)));
+    }
+
+    [Fact]
+    public void SliceOfStrings_ElementsThroughChainedDereferences_RestAtTheDepthLimit()
+    {
+        // Deref 0: the elements (pointer RAX, len RBX x 16 bytes); deref 1: element 0's bytes, read from deref 0.
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx, Reg.Rcx], 0,
+        [
+            new DerefSpec(Source.Of(Reg.Rax), Source.Of(Reg.Rbx), 1024, Scale: 16),
+            new DerefSpec(Source.InDeref(0, 0), Source.InDeref(0, 8), 64),
+        ]);
+        var tree = new ValueSpec(Source.None)
+        {
+            Parts = [new(Source.Of(Reg.Rax)), new(Source.Of(Reg.Rbx)), new(Source.Of(Reg.Rcx))],
+            Deref = 0,
+            Targets = [new ValueSpec(Source.InDeref(0, 0)) { Deref = 1 }],
+        };
+        var ev = Event([0xc000, 2, 4], null, Bytes(Words(0xd000, 2, 0xe000, 3)), Bytes(Encoding.UTF8.GetBytes("hi")));
+        Assert.Equal("{\"len\":2,\"cap\":4,\"elems\":[\"hi\",{\"not_captured\":\"depth limit\"}]}", Json(Strings, tree, plan, ev));
+    }
+
+    [Fact]
+    public void SliceLongerThanTheCopy_KeepsWholeElementsAndSaysHowMany()
+    {
+        var ints = new TypeDesc("[]int64", TypeKind.Slice, 24) { Elem = I64 };
+        var plan = new CapturePlan([], 24, [new DerefSpec(Source.StackAt(0), Source.StackAt(8), 20, Scale: 8)]);
+        var ev = Event([], Words(0xc000, 5, 5), new DerefData([.. Words(1, 2), 9, 9, 9, 9], 40, 0));
+        Assert.Equal("{\"len\":5,\"cap\":5,\"elems\":[1,2],\"elems_not_captured\":\"truncated at 2 of 5 elements\"}",
+            Json(ints, new ValueSpec(Source.StackAt(0)) { Deref = 0 }, plan, ev));
+    }
+
+    [Fact]
+    public void PointerFollowed_NilIsNull_UnreadableIsMarked()
+    {
+        var ptr = new TypeDesc("*main.Point", TypeKind.Pointer, 8) { Elem = Point };
+        var plan = new CapturePlan([Reg.Rdi], 0, [new DerefSpec(Source.Of(Reg.Rdi), Source.None, 16)]);
+        var tree = new ValueSpec(Source.Of(Reg.Rdi)) { Deref = 0 };
+        Assert.Equal("{\"X\":5,\"Y\":6}", Json(ptr, tree, plan, Event([0xc000], null, Bytes(Words(5, 6)))));
+        Assert.Equal("null", Json(ptr, tree, plan, Event([0], null, new DerefData([], 16, -14))));
+        Assert.Equal("{\"not_captured\":\"unreadable memory (errno 14)\"}", Json(ptr, tree, plan, Event([0x10], null, new DerefData([], 16, -14))));
+        // Not followed (no dereference): the address.
+        Assert.Equal("16", Json(ptr, new ValueSpec(Source.Of(Reg.Rdi)), plan, Event([0x10], null, new DerefData([], 16, -14))));
+    }
+
+    private sealed class Types(Dictionary<ulong, TypeDesc> byType, Dictionary<ulong, TypeDesc> byItab) : IDynamicTypes
+    {
+        public TypeDesc? TypeAt(ulong address) => byType.GetValueOrDefault(address);
+        public TypeDesc? ItabType(ulong address) => byItab.GetValueOrDefault(address);
+    }
+
+    [Fact]
+    public void Interfaces_DynamicTypeFromTheBinary_ValueFromTheDataWord()
+    {
+        var eface = new TypeDesc("interface {}", TypeKind.Interface, 16) { Fields = [new("_type", 0, I64), new("data", 8, I64)] };
+        var error = new TypeDesc("error", TypeKind.Interface, 16) { Fields = [new("tab", 0, I64), new("data", 8, I64)] };
+        var myErr = new TypeDesc("*main.E", TypeKind.Pointer, 8)
+        {
+            Elem = new TypeDesc("main.E", TypeKind.Struct, 24) { Fields = [new("Code", 0, I64), new("Msg", 8, Str)] },
+        };
+        var types = new Types(new() { [0x1000] = I64, [0x2000] = Str }, new() { [0x3000] = myErr });
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx], 0,
+        [
+            new DerefSpec(Source.Of(Reg.Rbx), Source.None, 64),
+            new DerefSpec(Source.InDeref(0, 0), Source.InDeref(0, 8), 64),
+            new DerefSpec(Source.InDeref(0, 8), Source.InDeref(0, 16), 64),
+        ]);
+        var tree = new ValueSpec(Source.None)
+        {
+            Parts = [new(Source.Of(Reg.Rax)), new(Source.Of(Reg.Rbx))],
+            Deref = 0,
+            Targets = [new ValueSpec(Source.InDeref(0, 0)) { Deref = 1 }, new ValueSpec(Source.InDeref(0, 8)) { Deref = 2 }],
+        };
+        var noString = new DerefData([], 0, -14);
+        Assert.Equal("{\"type\":\"int64\",\"value\":42}", Json(eface, tree, plan, Event([0x1000, 0xc000], null, Bytes(Words(42, 0)), noString, noString), types));
+        var boxed = Event([0x2000, 0xc000], null, Bytes(Words(0xd000, 3)), Bytes(Encoding.UTF8.GetBytes("abc")), noString);
+        Assert.Equal("{\"type\":\"string\",\"value\":\"abc\"}", Json(eface, tree, plan, boxed, types));
+        // A pointer-shaped dynamic type: the data word is the pointer; its target's string at +8 uses the second guess.
+        var e = Event([0x3000, 0xc000], null, Bytes(Words(7, 0xd000, 4)), noString, Bytes(Encoding.UTF8.GetBytes("boom")));
+        Assert.Equal("{\"type\":\"*main.E\",\"value\":{\"Code\":7,\"Msg\":\"boom\"}}", Json(error, tree, plan, e, types));
+        Assert.Equal("null", Json(error, tree, plan, Event([0, 0], null, noString, noString, noString), types));
+        Assert.Equal("{\"type\":null,\"value\":{\"not_captured\":\"dynamic type unknown\"}}", Json(error, tree, plan, e));
+    }
+
+    [Fact]
+    public void MapsAndChannelsShowTheirLengths_FloatsOnTheStackAreExact()
+    {
+        var map = new TypeDesc("map[string]int", TypeKind.Map, 8);
+        var chan = new TypeDesc("chan int", TypeKind.Chan, 8);
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx], 16, [new DerefSpec(Source.Of(Reg.Rax), Source.None, 8), new DerefSpec(Source.Of(Reg.Rbx), Source.None, 16)]);
+        var ev = Event([0xc000, 0xd000], [.. BitConverter.GetBytes(2.5), .. BitConverter.GetBytes(-0.75f), 0, 0, 0, 0], Bytes(Words(3)), Bytes(Words(1, 4)));
+        Assert.Equal("{\"len\":3}", Json(map, new ValueSpec(Source.Of(Reg.Rax)) { Deref = 0 }, plan, ev));
+        Assert.Equal("{\"len\":1,\"cap\":4}", Json(chan, new ValueSpec(Source.Of(Reg.Rbx)) { Deref = 1 }, plan, ev));
+        Assert.Equal("2.5", Json(new TypeDesc("float64", TypeKind.Float, 8), new ValueSpec(Source.StackAt(0)), plan, ev));
+        Assert.Equal("-0.75", Json(new TypeDesc("float32", TypeKind.Float, 4), new ValueSpec(Source.StackAt(8)), plan, ev));
+        Assert.Equal("{\"not_captured\":\"float register\"}", Json(new TypeDesc("float64", TypeKind.Float, 8), new ValueSpec(Source.Of(Reg.Rax)), plan, ev));
+    }
+
+    [Fact]
+    public void HeaderCodec_RoundTripsTreesAndChainedDerefs_AndKeepsPlainProbesInTheOldShape()
+    {
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx, Reg.Rcx], 0,
+        [
+            new DerefSpec(Source.Of(Reg.Rax), Source.Of(Reg.Rbx), 1024, Scale: 16),
+            new DerefSpec(Source.InDeref(0, 16), Source.InDeref(0, 24), 64),
+        ]);
+        var tree = new ValueSpec(Source.None)
+        {
+            Parts = [new(Source.Of(Reg.Rax)), new(Source.Of(Reg.Rbx)), new(Source.Of(Reg.Rcx))],
+            Deref = 0,
+            Targets = [new ValueSpec(Source.InDeref(0, 0)), new ValueSpec(Source.InDeref(0, 16)) { Deref = 1 }],
+        };
+        var probe = new ProbeSpec(3, "main.f", 0, 1, 2, 3, AbiKind.GoRegs, plan,
+            [new ParamSpec("s", Strings, [Source.Of(Reg.Rax), Source.Of(Reg.Rbx), Source.Of(Reg.Rcx)]) { Value = tree }]);
+        var back = RoundTrip(probe);
+        Assert.Equal(plan.Derefs, back.Plan.Derefs);
+        Assert.Equal(tree, back.Params[0].Value);
+
+        // A probe without trees or chains writes params of 5 elements and derefs of 7, as before both existed.
+        var plain = Format.SampleCaptures.Record();
+        var bytes = Encode(plain);
+        Assert.Equal(bytes, Encode(RoundTrip(plain)));
+        Assert.Null(RoundTrip(plain).Params[1].Value);
+    }
+
+    [Fact]
+    public void Redaction_DropsATreesDerefs_AndRenumbersChainedSources()
+    {
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx, Reg.Rcx], 0,
+        [
+            new DerefSpec(Source.Of(Reg.Rax), Source.None, 24),
+            new DerefSpec(Source.InDeref(0, 8), Source.InDeref(0, 16), 64),
+            new DerefSpec(Source.Of(Reg.Rbx), Source.None, 16),
+            new DerefSpec(Source.InDeref(2, 0), Source.InDeref(2, 8), 64),
+        ]);
+        var ptr = new TypeDesc("*main.E", TypeKind.Pointer, 8) { Elem = new("main.E", TypeKind.Struct, 24) { Fields = [new("Code", 0, I64), new("Msg", 8, Str)] } };
+        var tree = new ValueSpec(Source.Of(Reg.Rax)) { Deref = 0, Targets = [new ValueSpec(Source.InDeref(0, 0)) { Parts = [new(Source.InDeref(0, 0)), new(Source.InDeref(0, 8)) { Deref = 1 }] }] };
+        var keep = new ValueSpec(Source.Of(Reg.Rbx)) { Deref = 2, Targets = [new ValueSpec(Source.InDeref(2, 0)) { Deref = 3 }] };
+        var probe = new ProbeSpec(0, "f", 0, 0, 0, 0, AbiKind.GoRegs, plan,
+        [
+            new ParamSpec("secret", ptr, [Source.Of(Reg.Rax)]) { Value = tree },
+            new ParamSpec("kept", ptr, [Source.Of(Reg.Rbx)]) { Value = keep },
+        ]);
+        var (redactions, _) = Redactor.Plan([probe], RedactRule.ParseAll(["secret"]));
+        var r = redactions.Single();
+        Assert.Equal([2, 3], r.KeptDerefs);
+        Assert.Equal([new DerefSpec(Source.Of(Reg.Rbx), Source.None, 16), new DerefSpec(Source.InDeref(0, 0), Source.InDeref(0, 8), 64)], r.Probe.Plan.Derefs);
+        Assert.Equal(new ValueSpec(Source.Of(Reg.Rbx)) { Deref = 0, Targets = [new ValueSpec(Source.InDeref(0, 0)) { Deref = 1 }] }, r.Probe.Params[1].Value);
+        Assert.Null(r.Probe.Params[0].Value);
+    }
+
+    private static byte[] Encode(ProbeSpec p)
+    {
+        var buf = new ArrayBufferWriter<byte>();
+        var w = new MessagePackWriter(buf);
+        HeaderCodec.Write(ref w, Format.SampleCaptures.Header(p));
+        w.Flush();
+        return buf.WrittenSpan.ToArray();
+    }
+
+    private static ProbeSpec RoundTrip(ProbeSpec p)
+    {
+        var r = new MessagePackReader(Encode(p));
+        return HeaderCodec.Read(ref r).Probes.Single();
+    }
+}
