@@ -10,7 +10,8 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in libbpf-dev golang-go bpftrace zlib1g-dev curl; do
+# g++ builds the C++ fixtures (libstdc++ std::string layout); rustc (bookworm 1.63) builds the Rust fixtures.
+for p in libbpf-dev golang-go bpftrace zlib1g-dev curl g++ rustc; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 [ -x /usr/lib/go-1.26/bin/go ] || need+=(golang-1.26-go)
@@ -39,7 +40,7 @@ PIN
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-for t in clang-14 go /usr/lib/go-1.26/bin/go bpftrace dotnet; do
+for t in clang-14 go /usr/lib/go-1.26/bin/go bpftrace dotnet g++ /usr/bin/rustc c++filt; do
   command -v "$t" >/dev/null 2>&1 || { echo "setup: $t missing after install" >&2; exit 1; }
 done
 [ -f /usr/include/bpf/bpf_helpers.h ] || { echo "setup: libbpf headers missing" >&2; exit 1; }

@@ -1,5 +1,6 @@
 using Calltape.Capture.Model;
 using Calltape.Symbols.Dwarf;
+using Calltape.Symbols.Planning;
 
 namespace Calltape.Symbols;
 
@@ -121,6 +122,10 @@ public sealed class DwarfReader
         var decl = own.Count == 0 && origin is not null ? FormalParameters(origin) : own;
 
         var result = new List<ParamInfo>();
+        // Only C++ has classes with special members; Go and Rust types are never passed by invisible reference.
+        var producer = entry.Unit.Producer ?? "";
+        var rust = producer.Contains("rustc", StringComparison.Ordinal);
+        var cxx = !producer.StartsWith("Go ", StringComparison.Ordinal) && !rust;
         foreach (var p in decl)
         {
             var po = p.Reference(Dwarf.DwAt.AbstractOrigin) is { } r ? _index.DieAt(r) : null;
@@ -129,8 +134,9 @@ public sealed class DwarfReader
             // Go marks results with DW_AT_variable_parameter = 1 (cmd/compile/internal/dwarfgen).
             var isReturn = p.Flag(Dwarf.DwAt.VariableParameter) || (po?.Flag(Dwarf.DwAt.VariableParameter) ?? false);
             var location = ReadLocation(p);
-            result.Add(new ParamInfo(name, _types.Build(type), isReturn)
+            result.Add(new ParamInfo(name, ParamType(type, rust, cxx), isReturn)
             {
+                PassedByReference = cxx && CxxAbi.PassedByReference(_index, type),
                 Location = location,
                 EntryLocation = entry.LowPc is { } pc ? location?.At(pc) : null,
             });
@@ -138,7 +144,7 @@ public sealed class DwarfReader
         // C and C++: the subprogram's own DW_AT_type is the return type; the planner needs it because a MEMORY-class
         // result takes RDI for its hidden pointer (SysV psABI §3.2.3). Go functions have no DW_AT_type.
         if ((die.Reference(Dwarf.DwAt.Type) ?? origin?.Reference(Dwarf.DwAt.Type)) is { } ret)
-            result.Add(new ParamInfo("~r0", _types.Build(ret), IsReturn: true));
+            result.Add(new ParamInfo("~r0", ParamType(ret, rust, cxx), IsReturn: true) { PassedByReference = cxx && CxxAbi.PassedByReference(_index, ret) });
 
         Producer = entry.Unit.Producer;
         var lowPc = entry.LowPc ?? 0;
@@ -176,6 +182,17 @@ public sealed class DwarfReader
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option
+    /// (Planning/RustAbiDwarf.cs), and a C++ std::string is text (Planning/CxxAbi.cs).
+    /// </summary>
+    private Capture.Model.TypeDesc ParamType(ulong? type, bool rust, bool cxx)
+    {
+        var t = _types.Build(type);
+        if (rust && RustAbiDwarf.NullablePointerPayload(_index, type) is { } payload) return _types.Build(payload) with { Name = t.Name };
+        return cxx ? CxxAbi.StringsAsText(CxxAbi.SpellReference(_index, type, t)) : t;
     }
 
     private static List<Dwarf.Die> FormalParameters(Dwarf.Die subprogram) =>

@@ -21,4 +21,7 @@ public sealed record ParamInfo(string Name, TypeDesc Type, bool IsReturn)
 
     /// <summary>Where the value is at the function's entry PC (DW_AT_low_pc); null when DWARF does not say.</summary>
     public IReadOnlyList<LocationPiece>? EntryLocation { get; init; }
+
+    /// <summary>A C++ class non-trivial for the purposes of calls: passed (or returned) through a hidden pointer (Planning/CxxAbi.cs).</summary>
+    public bool PassedByReference { get; init; }
 }

@@ -92,8 +92,10 @@ public static partial class ProbePlanner
             var values = new ValuePlanner(derefs, options, cStrings: true);
             ValuePlanner.Node? node = null;
             ParamSpec spec;
-            if (t.Kind == TypeKind.Float) spec = new ParamSpec(name, t, [], NotCaptured: "float register");
-            else if (t.Kind is TypeKind.Struct or TypeKind.Array && SysVAbi.ReturnsInMemory(t))
+            if (RustAbi.IsRust(info)) spec = RustResult(name, t, derefs, options);
+            else if (t.Kind == TypeKind.Float) spec = new ParamSpec(name, t, [], NotCaptured: "float register");
+            // A C++ class non-trivial for calls (a std::string too) is returned in memory whatever its size (Itanium C++ ABI §3.1.3.1).
+            else if (t.Kind is TypeKind.Struct or TypeKind.Array or TypeKind.String && (result.PassedByReference || SysVAbi.ReturnsInMemory(t)))
             {
                 if (t.Size > MaxDerefLength) spec = new ParamSpec(name, t, [], NotCaptured: $"returned in memory beyond {MaxDerefLength} bytes");
                 else
@@ -115,6 +117,15 @@ public static partial class ProbePlanner
         var plan = PlanOf(specs, derefs, []);
         // The kernel takes the return address at the function's entry, so the uretprobe goes where the entry probe is.
         return Exit(id, entry, entry.ProbeOffset, entry.FileOffset, plan, specs) with { Uretprobe = true };
+    }
+
+    /// <summary>A Rust result: RAX, or RAX:RDX for a fat pointer or a 9–16 byte aggregate (Planning/RustAbi.cs).</summary>
+    private static ParamSpec RustResult(string name, TypeDesc t, List<DerefSpec> derefs, PlanOptions options)
+    {
+        var (type, regs, why) = RustAbi.Result(t);
+        if (regs is null) return new ParamSpec(name, t, [], NotCaptured: why);
+        if (type.Kind is TypeKind.Struct or TypeKind.Array) return new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is not decoded yet");
+        return CaptureScalar(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options);
     }
 
     private static ProbeSpec Exit(int id, ProbeSpec entry, ulong probeOffset, ulong fileOffset, CapturePlan plan, IReadOnlyList<ParamSpec> results)

@@ -28,12 +28,16 @@ public static partial class ProbePlanner
         }
 
         var args = info.Params.Where(p => !p.IsReturn).ToArray();
-        var types = args.Select(p => p.Type).ToArray();
+        // A C++ class that is non-trivial for calls travels as a pointer to a temporary (Planning/CxxAbi.cs).
+        var types = args.Select(p => p.PassedByReference ? CxxAbi.HiddenPointer(p.Type) : p.Type).ToArray();
+        // rustc's own ABI differs from SysV for fat pointers, aggregates and zero-sized types (Planning/RustAbi.cs).
+        var rust = abi == AbiKind.SysV && RustAbi.IsRust(info) ? RustAbi.Assign(types, info.Params.FirstOrDefault(p => p.IsReturn)?.Type) : null;
         var locations = abi switch
         {
             AbiKind.GoRegs => GoRegisterAbi.Assign(types),
             AbiKind.GoStack => GoStackAbi.Assign(types),
-            _ => SysVAbi.Assign(types, SysVAbi.ReturnsInMemory(info.Params.FirstOrDefault(p => p.IsReturn)?.Type)),
+            _ when rust is not null => rust.Select(r => r.Location ?? ArgLocation.InRegisters([], 0)).ToArray(),
+            _ => SysVAbi.Assign(types, info.Params.FirstOrDefault(p => p.IsReturn) is { } ret && (ret.PassedByReference || SysVAbi.ReturnsInMemory(ret.Type))),
         };
 
         var derefs = new List<DerefSpec>();
@@ -42,7 +46,10 @@ public static partial class ProbePlanner
         for (var i = 0; i < args.Length; i++)
         {
             var name = string.IsNullOrEmpty(args[i].Name) ? $"arg{i}" : args[i].Name;
-            pending[i] = Capture(name, args[i].Type, locations[i], stackAdjust, derefs, values, options, abi);
+            var rustArg = rust?[i];
+            pending[i] = rustArg?.NotCaptured is { } why ? (new ParamSpec(name, args[i].Type, [], NotCaptured: why), null)
+                : NativeValues.TryPlan(name, args[i], rustArg, locations[i], stackAdjust, derefs, values, options)
+                  ?? Capture(name, rustArg?.Type ?? types[i], locations[i], stackAdjust, derefs, values, options, abi);
         }
         var specs = Complete(pending, values);
 
@@ -133,7 +140,8 @@ public static partial class ProbePlanner
     {
         TypeKind.Struct or TypeKind.Array or TypeKind.Slice or TypeKind.Interface => true,
         TypeKind.Map or TypeKind.Chan => go,
-        TypeKind.Pointer => t.Elem is { Kind: TypeKind.Struct, Fields.Count: > 0 } || (go && t.Elem is { Size: > 0, Kind: not TypeKind.Unknown }),
+        TypeKind.Pointer => t.Elem is { Kind: TypeKind.Struct, Fields.Count: > 0 } || (go && t.Elem is { Size: > 0, Kind: not TypeKind.Unknown })
+            || NativeValues.FollowsReference(t),
         _ => false,
     };
 

@@ -73,9 +73,12 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
 
     private DecodedValue Slice(TypeDesc t, ValueSpec s)
     {
-        if (!Word(s, 0, out var ptr, out var why) || !Word(s, 1, out var len, out why) || !Word(s, 2, out var cap, out why))
+        // A Rust slice reference (&[T], 16 bytes) is {ptr, len} with no capacity: its elements are the value (JSON array).
+        var hasCap = t.Size >= 24;
+        ulong cap = 0;
+        if (!Word(s, 0, out var ptr, out var why) || !Word(s, 1, out var len, out why) || (hasCap && !Word(s, 2, out cap, out why)))
             return DecodedValue.Missing(why!);
-        long l = (long)len, c = (long)cap;
+        long? l = hasCap ? (long)len : null, c = hasCap ? (long)cap : null;
         if (len == 0) return new DecodedValue(new ListValue(l, c, []), null);
         if (t.Elem is not { Size: >= 0 } elem) return new DecodedValue(new ListValue(l, c, [], "element type unknown"), null);
         if (s.Deref < 0) return new DecodedValue(new ListValue(l, c, [], "depth limit"), null);

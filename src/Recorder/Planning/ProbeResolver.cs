@@ -21,12 +21,15 @@ internal static class ProbeResolver
         var symbols = new List<FunctionSymbol>();
         var signatures = new List<string?>();
         var addresses = new HashSet<ulong>(); // a function named twice (or by a name and a glob) is probed once
+        var demangled = new Lazy<DemangleIndex>(() => new DemangleIndex(elf.Functions));
         foreach (var text in functions.Distinct(StringComparer.Ordinal))
         {
-            // A symbol whose name has parentheses (a demangled C++ name) is a name, not a signature.
-            var (name, signature) = elf.FindFunction(text) is null ? SignatureParser.Split(text) : (text, null);
+            // A name with parentheses that is a symbol or a demangled C++ name ("Shop::total(int) const") is a name,
+            // not a signature.
+            var isName = elf.FindFunction(text) is not null || demangled.Value.Exact(text) is { Count: > 0 };
+            var (name, signature) = isName ? (text, null) : SignatureParser.Split(text);
             if (signature is not null) SignatureParser.Parse(name, signature, elf.IsGo); // a bad signature fails before any lookup
-            foreach (var sym in Lookup(elf, name, binaryPath))
+            foreach (var sym in Lookup(elf, demangled, name, binaryPath))
                 if (addresses.Add(sym.Address))
                 {
                     symbols.Add(sym);
@@ -57,17 +60,33 @@ internal static class ProbeResolver
         // The plan and counter maps have CT_MAX_PROBES entries, indexed by probe id (bpf/calltape.h).
         if (probes.Count > BpfLimits.MaxProbes)
             throw new CalltapeException($"{probes.Count} probes requested ({symbols.Count} functions); the limit is {BpfLimits.MaxProbes}: narrow the -p patterns");
+        // Captures name C++ and Rust functions as people write them (SQL views, replay): demangled.
+        for (var i = 0; i < probes.Count; i++)
+            probes[i] = probes[i] with { Function = DemangleIndex.DisplayName(probes[i].Function) };
         return (elf.Describe(), probes);
     }
 
-    /// <summary>The function of that exact name, else every function a glob matches; none is a one-line error with suggestions.</summary>
+    /// <summary>
+    /// The function of that exact symbol name, else those whose demangled name it is (C++ and Rust: every overload or
+    /// generic instance), else every function a glob matches by symbol or demangled name; none is a one-line error
+    /// with suggestions.
+    /// </summary>
     /// <remarks>A Go assembly function is found by its Go name too: .symtab calls it "pkg.f.abi0" (ProbePlanner.ChooseAbi).</remarks>
-    private static IReadOnlyList<FunctionSymbol> Lookup(ElfImage elf, string name, string binaryPath)
+    private static IReadOnlyList<FunctionSymbol> Lookup(ElfImage elf, Lazy<DemangleIndex> demangled, string name, string binaryPath)
     {
         if ((elf.FindFunction(name) ?? (elf.IsGo ? elf.FindFunction(name + ".abi0") : null)) is { } exact) return [exact];
         var isGlob = FunctionGlob.IsPattern(name);
-        if (isGlob && FunctionGlob.Match(elf.Functions, name) is { Count: > 0 } matched) return matched;
-        var near = elf.SuggestNames(isGlob ? name.Replace("*", "").Replace("?", "") : name);
+        if (!isGlob && demangled.Value.Exact(name) is { Count: > 0 } byName) return byName;
+        if (isGlob)
+        {
+            var matched = FunctionGlob.Match(elf.Functions, name).Concat(demangled.Value.Glob(name))
+                .DistinctBy(f => f.Address).OrderBy(f => f.Address).ToList();
+            if (matched.Count > 0) return matched;
+        }
+        var key = isGlob ? name.Replace("*", "").Replace("?", "") : name;
+        // Suggest names as the user can type them: demangled ones first, then plain symbols (never "_ZN...").
+        var near = demangled.Value.SuggestNames(key).Concat(elf.SuggestNames(key).Where(n => !Demangler.IsMangled(n)))
+            .Distinct(StringComparer.Ordinal).Take(5).ToList();
         var hint = near.Count == 0 ? "" : "; did you mean " + string.Join(", ", near) + "?";
         var what = isGlob ? $"no function matches '{name}'" : $"no function '{name}'";
         throw new CalltapeException($"{what} in {binaryPath}{hint}", ExitCodes.NotFound);

@@ -1,0 +1,234 @@
+using Calltape.Capture.Model;
+
+namespace Calltape.Symbols.Planning;
+
+/// <summary>How rustc passes one argument of the plain Rust ABI, and the type its captured pieces decode as.</summary>
+/// <param name="Location">Where the argument is at entry, or null when it is not passed (zero-sized) or not modeled.</param>
+/// <param name="Type">The type to decode the pieces as (a fat pointer becomes a String or Slice of ptr and length).</param>
+/// <param name="NotCaptured">Why no value is captured, or null.</param>
+/// <param name="Indirect">The location holds the address of the caller's copy (an aggregate over 16 bytes), not the value.</param>
+internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? NotCaptured, bool Indirect = false);
+
+/// <summary>
+/// The calling convention of Rust functions (the default "Rust" ABI, not extern "C") on x86-64, as rustc ≥ 1.52
+/// lowers it to LLVM and LLVM's x86-64 backend assigns registers.
+/// </summary>
+/// <remarks>
+/// Sources, rustc 1.63: rustc_middle/src/ty/layout.rs <c>fn_abi_adjust_for_abi</c> (Rust ABI: aggregates up to two
+/// pointers in size are cast to one integer, larger ones passed indirectly; "Pass and return structures up to 2
+/// pointers in size by value, matching ScalarPair") and <c>fn_abi_new_uncached</c> (zero-sized arguments are
+/// PassMode::Ignore on Linux; Abi::ScalarPair arguments such as &amp;str and &amp;[T] become PassMode::Pair, two separate
+/// LLVM parameters). LLVM then gives each integer/pointer parameter the next of RDI, RSI, RDX, RCX, R8, R9, each
+/// float/double the next XMM register, an i128 two GPRs or the stack, and spills the rest to 8-byte stack slots in
+/// order (the SysV psABI §3.2.3 sequence). A result over 16 bytes is returned through a hidden pointer in RDI.
+/// Enums with data have rustc-computed layouts DWARF does not describe as a pair or scalar; they and every argument
+/// after them are marked not captured rather than guessed.
+/// </remarks>
+internal static class RustAbi
+{
+    private const int SseRegisterCount = 8;
+    private const int MaxByValue = 16; // 2 × pointer size on x86-64
+
+    /// <summary>True when the function was compiled by rustc: its compile unit's DW_AT_producer names rustc
+    /// ("clang LLVM (rustc version 1.63.0)"), which rustc_codegen_llvm/src/debuginfo/metadata.rs writes.</summary>
+    public static bool IsRust(FunctionInfo? info) => info?.Producer?.Contains("rustc", StringComparison.Ordinal) == true;
+
+    /// <summary>The Rust-ABI shape of one type.</summary>
+    private enum Pass { Ignore, Scalar, Pair, Cast, Indirect, Unknown }
+
+    /// <param name="args">The parameters in declaration order.</param>
+    /// <param name="result">The declared result type, or null for ().</param>
+    public static RustArg[] Assign(IReadOnlyList<TypeDesc> args, TypeDesc? result)
+    {
+        var resultPass = result is null ? Pass.Ignore : Classify(result, out _);
+        var intUsed = resultPass == Pass.Indirect ? 1 : 0; // the sret pointer is the first LLVM parameter
+        var sseUsed = 0;
+        long stack = 0;
+        string? lost = resultPass == Pass.Unknown ? "the result's passing (a Rust enum) is not modeled" : null;
+        var output = new RustArg[args.Count];
+        for (var i = 0; i < args.Count; i++)
+        {
+            var t = args[i];
+            var pass = Classify(t, out var leaves);
+            if (lost is not null)
+            {
+                output[i] = new RustArg(null, t, lost);
+                continue;
+            }
+            switch (pass)
+            {
+                case Pass.Ignore:
+                    output[i] = new RustArg(null, t, "zero-sized: not passed");
+                    continue;
+                case Pass.Unknown:
+                    output[i] = new RustArg(null, t, $"passing of {t.Name} (a Rust enum or union) is not modeled");
+                    lost = $"follows {t.Name}, whose passing is not modeled";
+                    continue;
+            }
+            // The LLVM parameters this argument becomes, each true for a float/double (an XMM register).
+            bool[] parts = pass switch
+            {
+                Pass.Scalar or Pass.Pair => leaves.Select(l => l.Kind == TypeKind.Float).ToArray(),
+                Pass.Cast => t.Size > 8 ? [false, false] : [false],
+                _ => [false], // Indirect: the address of the caller's copy
+            };
+            var needInt = parts.Count(f => !f);
+            var needSse = parts.Length - needInt;
+            var decodeAs = DecodeType(t, pass);
+            if (pass == Pass.Cast && t.Size > 8)
+            {
+                // An i128-like cast takes two GPRs or goes to the stack whole (LLVM X86 CC_X86_64_C).
+                if (intUsed + 2 <= Abis.SysVIntArgs.Length)
+                {
+                    output[i] = new RustArg(ArgLocation.InRegisters([Abis.SysVIntArgs[intUsed], Abis.SysVIntArgs[intUsed + 1]], 0), decodeAs, null);
+                    intUsed += 2;
+                }
+                else
+                {
+                    stack = TypeLayout.AlignUp(stack, 16);
+                    output[i] = new RustArg(ArgLocation.Stack(stack), decodeAs, null);
+                    stack += 16;
+                }
+                continue;
+            }
+            // Each part of a scalar or pair independently takes a register of its class, else the next stack slot.
+            var ints = new List<Reg>();
+            var floats = 0;
+            long firstSlot = -1;
+            var spilled = false;
+            foreach (var isFloat in parts)
+            {
+                if (isFloat ? sseUsed < SseRegisterCount : intUsed < Abis.SysVIntArgs.Length)
+                {
+                    if (isFloat) { sseUsed++; floats++; }
+                    else ints.Add(Abis.SysVIntArgs[intUsed++]);
+                    continue;
+                }
+                if (firstSlot < 0) firstSlot = stack;
+                stack += 8;
+                spilled = true;
+            }
+            if (pass == Pass.Indirect) output[i] = new RustArg(spilled ? ArgLocation.Stack(firstSlot) : ArgLocation.InRegisters(ints, 0), t, null, Indirect: true);
+            else if (!spilled) output[i] = new RustArg(ArgLocation.InRegisters(ints, floats), decodeAs, null);
+            else if (ints.Count == 0 && floats == 0) output[i] = new RustArg(ArgLocation.Stack(firstSlot), decodeAs, null); // wholly in stack slots
+            else output[i] = new RustArg(null, t, "split between registers and the stack"); // a pair straddling both
+        }
+        return output;
+    }
+
+    /// <summary>The result as the exit probe reads it: RAX (and RDX for a pair or a 9–16 byte cast), or why not.</summary>
+    public static (TypeDesc Type, IReadOnlyList<Reg>? Registers, string? NotCaptured) Result(TypeDesc t)
+    {
+        var pass = Classify(t, out var leaves);
+        return pass switch
+        {
+            Pass.Ignore => (t, null, "zero-sized"),
+            Pass.Indirect => (t, null, "returned in memory"),
+            Pass.Unknown => (t, null, $"returning {t.Name} (a Rust enum or union) is not modeled"),
+            _ when leaves.Any(l => l.Kind == TypeKind.Float) => (t, null, "float register"),
+            Pass.Pair or Pass.Cast when t.Size > 8 => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
+            _ => (DecodeType(t, pass), [Reg.Rax], null),
+        };
+    }
+
+    /// <summary>A Rust reference (&amp;T, &amp;mut T: rustc names the pointer type "&amp;T") or an Option of one: never dangling, so worth following.</summary>
+    public static bool IsReference(TypeDesc t) =>
+        t.Kind == TypeKind.Pointer && (t.Name.StartsWith('&') || t.Name.StartsWith("Option<&", StringComparison.Ordinal));
+
+    /// <summary>True for a two-scalar struct (ScalarPair: one register per field); false for one cast to an integer.</summary>
+    public static bool IsPair(TypeDesc t) => Classify(t, out _) == Pass.Pair;
+
+    /// <summary>
+    /// Where a Rust String (alloc::string::String, 24 bytes) keeps its data pointer and length: String { vec: Vec&lt;u8&gt;
+    /// { buf: RawVec { ptr, cap }, len } } in library/alloc (1.63), at the offsets DWARF gives, since rustc may reorder
+    /// fields. Null for any other type or shape.
+    /// </summary>
+    public static (int Ptr, int Len)? StringLayout(TypeDesc t)
+    {
+        if (t.Kind != TypeKind.Struct || t.Name is not ("String" or "alloc::string::String")) return null;
+        var vec = t.Fields.FirstOrDefault(f => f.Name == "vec");
+        var buf = vec?.Type.Fields.FirstOrDefault(f => f.Name == "buf");
+        var len = vec?.Type.Fields.FirstOrDefault(f => f.Name == "len");
+        var ptr = buf?.Type.Fields.FirstOrDefault(f => f.Name == "ptr");
+        if (vec is null || buf is null || len is null || ptr is null || len.Type is not { Kind: TypeKind.Uint, Size: 8 }) return null;
+        var ptrAt = FirstPointer(ptr.Type, vec.Offset + buf.Offset + ptr.Offset);
+        return ptrAt is { } p ? (p, vec.Offset + len.Offset) : null;
+    }
+
+    /// <summary>The offset of the raw pointer inside Unique&lt;u8&gt; { pointer: NonNull&lt;u8&gt; { pointer: *const u8 }, _marker }.</summary>
+    private static int? FirstPointer(TypeDesc t, int offset)
+    {
+        if (t.Kind == TypeKind.Pointer && t.Size == 8) return offset;
+        if (t.Kind != TypeKind.Struct) return null;
+        foreach (var f in t.Fields)
+            if (f.Type.Size > 0 && FirstPointer(f.Type, offset + f.Offset) is { } p) return p;
+        return null;
+    }
+
+    /// <summary>Rust's ABI class for a type, with the scalar leaves of a Scalar or ScalarPair.</summary>
+    private static Pass Classify(TypeDesc t, out List<TypeDesc> leaves)
+    {
+        leaves = [];
+        if (t.Size == 0) return Pass.Ignore;
+        if (IsNullablePointer(t))
+        {
+            leaves.Add(new TypeDesc(t.Name, TypeKind.Pointer, 8));
+            return Pass.Scalar;
+        }
+        if (!Leaves(t, leaves)) return t.Kind is TypeKind.Struct && t.Fields.Count == 0 ? Pass.Unknown : AggregatePass(t);
+        return leaves.Count switch
+        {
+            1 => Pass.Scalar,
+            2 => Pass.Pair,
+            _ => AggregatePass(t),
+        };
+    }
+
+    private static Pass AggregatePass(TypeDesc t) => t.Size > MaxByValue ? Pass.Indirect : Pass.Cast;
+
+    /// <summary>Collects scalar leaves through structs (zero-sized fields skipped); false for arrays and anything else.</summary>
+    private static bool Leaves(TypeDesc t, List<TypeDesc> leaves)
+    {
+        if (t.Size == 0) return true;
+        if (IsNullablePointer(t))
+        {
+            leaves.Add(new TypeDesc(t.Name, TypeKind.Pointer, 8));
+            return true;
+        }
+        switch (t.Kind)
+        {
+            case TypeKind.Int or TypeKind.Uint or TypeKind.Bool or TypeKind.Pointer or TypeKind.Func or TypeKind.Float when t.Size <= 8:
+                leaves.Add(t);
+                return true;
+            case TypeKind.Struct when t.Fields.Count > 0:
+                foreach (var f in t.Fields)
+                    if (!Leaves(f.Type, leaves)) return false;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Option of a reference, Box or NonNull: one pointer where None is null (the "nullable pointer optimization"
+    /// Rust guarantees: std::option docs, "Representation"). rustc's DWARF names it "Option&lt;&amp;T&gt;".
+    /// </summary>
+    private static bool IsNullablePointer(TypeDesc t) =>
+        t.Kind == TypeKind.Struct && t.Size == 8
+        && (t.Name.StartsWith("Option<&", StringComparison.Ordinal)
+            || t.Name.StartsWith("Option<alloc::boxed::Box<", StringComparison.Ordinal)
+            || t.Name.StartsWith("Option<core::ptr::non_null::NonNull<", StringComparison.Ordinal));
+
+    /// <summary>&amp;str and &amp;[T] are (data_ptr, length) pairs: a String or Slice; Option&lt;&amp;T&gt; a pointer.</summary>
+    private static TypeDesc DecodeType(TypeDesc t, Pass pass)
+    {
+        if (IsNullablePointer(t)) return new TypeDesc(t.Name, TypeKind.Pointer, 8);
+        if (pass != Pass.Pair || t.Kind != TypeKind.Struct || t.Fields.Count != 2) return t;
+        if (t.Fields[0].Name != "data_ptr" || t.Fields[1].Name != "length") return t;
+        var name = t.Name.StartsWith("&mut ", StringComparison.Ordinal) ? t.Name[5..] : t.Name.TrimStart('&');
+        if (name == "str") return new TypeDesc(t.Name, TypeKind.String, 16);
+        if (name.StartsWith('[') && name.EndsWith(']'))
+            return new TypeDesc(t.Name, TypeKind.Slice, 16) { Elem = t.Fields[0].Type.Elem };
+        return t;
+    }
+}

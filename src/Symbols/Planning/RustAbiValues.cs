@@ -1,0 +1,131 @@
+using Calltape.Capture.Model;
+
+namespace Calltape.Symbols.Planning;
+
+/// <summary>
+/// Value trees for what C++ and Rust pass differently from C: values passed by address (Rust aggregates over 16 bytes,
+/// C++ classes non-trivial for calls), Rust's two-register pairs and cast-to-integer aggregates, and references.
+/// </summary>
+/// <remarks>
+/// Built on <see cref="ValuePlanner"/>'s trees (ValueSpec): a value passed by address is copied by one dereference of
+/// its pointer and then read from those bytes; a Rust String's data pointer and length sit where DWARF places them in
+/// String { vec: Vec&lt;u8&gt; { buf: RawVec { ptr, cap }, len } } (rustc reorders fields, so offsets come from DWARF).
+/// </remarks>
+internal static class NativeValues
+{
+    /// <summary>A plan for one parameter, or null when the generic planner handles it.</summary>
+    public static (ParamSpec, ValuePlanner.Node?)? TryPlan(string name, ParamInfo param, RustArg? rust, ArgLocation loc, int stackAdjust,
+        List<DerefSpec> derefs, ValuePlanner values, PlanOptions options)
+    {
+        if (param.PassedByReference || rust is { Indirect: true })
+        {
+            var address = Word(loc, 0, stackAdjust);
+            return address is { } a ? Indirect(name, param.Type, a, derefs, values, options)
+                : (new ParamSpec(name, param.Type, [], NotCaptured: "beyond the stack window"), null);
+        }
+        if (rust is null || loc.OnStack) return null;
+        var t = rust.Type;
+        if (t.Kind == TypeKind.Slice && loc.IntRegs.Count == 2) return SliceInRegisters(name, t, loc.IntRegs[0], loc.IntRegs[1], derefs);
+        if (t.Kind == TypeKind.Struct && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
+            return (new ParamSpec(name, t, loc.IntRegs.Select(Source.Of).ToArray()), StructNode(t, loc));
+        return null;
+    }
+
+    /// <summary>True for references the planner follows to their target: C++ T&amp; (always a live object) and Rust &amp;T and Option&lt;&amp;T&gt;.</summary>
+    public static bool FollowsReference(TypeDesc t) =>
+        t.Kind == TypeKind.Pointer && t.Elem is { Size: > 0 } e && e.Kind != TypeKind.Unknown && (CxxAbi.IsReference(t) || RustAbi.IsReference(t));
+
+    private static Source? Word(ArgLocation loc, int index, int stackAdjust)
+    {
+        if (!loc.OnStack) return index < loc.IntRegs.Count ? Source.Of(loc.IntRegs[index]) : null;
+        var at = stackAdjust + 8 + loc.StackOffset + 8 * index;
+        return at + 8 <= ProbePlanner.MaxStackWindow ? Source.StackAt((int)at) : null;
+    }
+
+    /// <summary>A value the caller placed in memory, passed as its address: copy its bytes, then read it there.</summary>
+    private static (ParamSpec, ValuePlanner.Node?) Indirect(string name, TypeDesc t, Source address, List<DerefSpec> derefs,
+        ValuePlanner values, PlanOptions options)
+    {
+        if (derefs.Count >= ProbePlanner.MaxDerefs || t.Size <= 0)
+            return (new ParamSpec(name, t, [], NotCaptured: $"passed by reference; deref limit ({ProbePlanner.MaxDerefs})"), null);
+        if (t.Size > ProbePlanner.MaxDerefLength)
+            return (new ParamSpec(name, t, [], NotCaptured: $"passed by reference; larger than {ProbePlanner.MaxDerefLength} bytes"), null);
+        derefs.Add(new DerefSpec(address, Source.None, t.Size));
+        var copy = derefs.Count - 1;
+        var at = Source.InDeref(copy, 0);
+        if (RustAbi.StringLayout(t) is not { } layout) return (new ParamSpec(name, t, [address]), values.InMemory(t, at));
+        // A Rust String: text at the data pointer, as many bytes as its len says.
+        var ptr = Source.InDeref(copy, layout.Ptr);
+        var len = Source.InDeref(copy, layout.Len);
+        // No memory At: the parts (not the Go layout at At+0, At+8) say where the words are, so freezing keeps them.
+        var node = new ValuePlanner.Node(Source.None);
+        node.Parts.Add(new ValuePlanner.Node(ptr));
+        node.Parts.Add(new ValuePlanner.Node(len));
+        if (derefs.Count < ProbePlanner.MaxDerefs)
+        {
+            derefs.Add(new DerefSpec(ptr, len, Math.Clamp(options.StringMax, 0, ProbePlanner.MaxDerefLength)));
+            node.Deref = derefs.Count - 1;
+        }
+        return (new ParamSpec(name, new TypeDesc(t.Name, TypeKind.String, t.Size), [address]), node);
+    }
+
+    /// <summary>A Rust &amp;[T]: (data pointer, element count) in two registers; the elements by one dereference.</summary>
+    private static (ParamSpec, ValuePlanner.Node?) SliceInRegisters(string name, TypeDesc t, Reg ptr, Reg len, List<DerefSpec> derefs)
+    {
+        var node = new ValuePlanner.Node(Source.None);
+        node.Parts.Add(new ValuePlanner.Node(Source.Of(ptr)));
+        node.Parts.Add(new ValuePlanner.Node(Source.Of(len)));
+        if (t.Elem is { Size: > 0 and <= 255 } e && derefs.Count < ProbePlanner.MaxDerefs)
+        {
+            derefs.Add(new DerefSpec(Source.Of(ptr), Source.Of(len), ProbePlanner.MaxDerefLength / e.Size * e.Size, Scale: e.Size));
+            node.Deref = derefs.Count - 1;
+        }
+        return (new ParamSpec(name, t, [Source.Of(ptr), Source.Of(len)]), node);
+    }
+
+    /// <summary>
+    /// A Rust struct in registers: a ScalarPair has one register per scalar field (integers in order, floats unreadable);
+    /// an aggregate cast to an integer is its memory image, eightbyte k in the k-th register.
+    /// </summary>
+    private static ValuePlanner.Node StructNode(TypeDesc t, ArgLocation loc)
+    {
+        if (RustAbi.IsPair(t))
+        {
+            var next = 0;
+            return PairNode(t, loc.IntRegs, ref next);
+        }
+        return CastNode(t, 0, loc.IntRegs);
+    }
+
+    private static ValuePlanner.Node PairNode(TypeDesc t, IReadOnlyList<Reg> ints, ref int next)
+    {
+        if (t.Size == 0) return new ValuePlanner.Node(Source.None) { NotCaptured = "zero-sized" };
+        if (t.Kind == TypeKind.Struct)
+        {
+            var n = new ValuePlanner.Node(Source.None);
+            foreach (var f in t.Fields) n.Parts.Add(PairNode(f.Type, ints, ref next));
+            return n;
+        }
+        if (t.Kind == TypeKind.Float) return new ValuePlanner.Node(Source.None) { NotCaptured = "float register" };
+        return next < ints.Count ? new ValuePlanner.Node(Source.Of(ints[next++])) : new ValuePlanner.Node(Source.None) { NotCaptured = "not in a register" };
+    }
+
+    private static ValuePlanner.Node CastNode(TypeDesc t, int offset, IReadOnlyList<Reg> ints)
+    {
+        if (t.Kind == TypeKind.Array && t.Elem is { } elem)
+        {
+            var a = new ValuePlanner.Node(Source.None);
+            for (var k = 0; k < t.Count; k++) a.Parts.Add(CastNode(elem, offset + (int)(k * elem.Size), ints));
+            return a;
+        }
+        if (t.Kind == TypeKind.Struct)
+        {
+            var n = new ValuePlanner.Node(Source.None);
+            foreach (var f in t.Fields) n.Parts.Add(CastNode(f.Type, offset + f.Offset, ints));
+            return n;
+        }
+        var e = offset / 8;
+        return e < ints.Count && t.Size > 0 ? new ValuePlanner.Node(Source.Of(ints[e])) { RegOffset = offset % 8 }
+            : new ValuePlanner.Node(Source.None) { NotCaptured = t.Size == 0 ? "zero-sized" : "not in a register" };
+    }
+}

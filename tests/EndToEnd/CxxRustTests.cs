@@ -1,0 +1,40 @@
+using Xunit;
+using Calltape.Symbols;
+using Calltape.Tests.Support;
+
+namespace Calltape.Tests.EndToEnd;
+
+/// <summary>C++ (g++) and Rust (rustc) programs recorded by demangled name: every argument, result and duration matches what they printed.</summary>
+public class CxxRustTests
+{
+    [Theory]
+    [InlineData("-O0 -g")]
+    [InlineData("-O2 -g")]
+    public void Cxx_EveryCallArgumentAndResultMatchesWhatTheProgramPrinted(string flags)
+    {
+        var bin = NativeFixtures.BuildCxx("shop", flags);
+        var dir = Path.Combine(Repo.NewTempDir("cxx"), "cap.ctape");
+        // By demangled name (every overload), by name with its parameter list, and by glob over demangled names.
+        var r = Tools.Run(Tools.Recorder, ["-o", dir, "--returns", "-q", "-p", "Shop::total", "-p", "text::greet", "-p", "bump(int&, int)",
+            "-p", "calc::*", "--", bin, "6"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var printed = NativeCalls.Parse(r.Stdout);
+        Assert.Equal(6 * 6, printed.Count);
+        NativeCalls.Compare(dir, printed, (p, captured) => Demangler.ShortName(captured) == p);
+    }
+
+    [Theory]
+    [InlineData(RustOpt.Debug)]
+    [InlineData(RustOpt.Release)]
+    public void Rust_EveryCallArgumentAndResultMatchesWhatTheProgramPrinted(RustOpt opt)
+    {
+        var bin = NativeFixtures.BuildRust("fixture", opt);
+        var dir = Path.Combine(Repo.NewTempDir("rust"), "cap.ctape");
+        var r = Tools.Run(Tools.Recorder, ["-o", dir, "--returns", "-q", "-p", "fixture::add", "-p", "fixture::greet", "-p", "fixture::shout",
+            "-p", "fixture::sum", "-p", "fixture::pick", "-p", "fixture::shapes", "-p", "fixture::inner::*", "--", bin, "6"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var printed = NativeCalls.Parse(r.Stdout);
+        Assert.Equal(6 * 7, printed.Count);
+        NativeCalls.Compare(dir, printed, (p, captured) => captured == p, nullText: "None");
+    }
+}

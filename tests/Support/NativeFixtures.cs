@@ -1,0 +1,53 @@
+namespace Calltape.Tests.Support;
+
+/// <summary>The Rust optimization levels fixtures are built at (rustc -C opt-level).</summary>
+public enum RustOpt
+{
+    /// <summary>-C opt-level=0: every argument spilled, unoptimized code.</summary>
+    Debug,
+    /// <summary>-C opt-level=3: release code.</summary>
+    Release,
+}
+
+/// <summary>
+/// Builds the C++ (tests/fixtures/cxx/NAME.cpp, g++) and Rust (tests/fixtures/rust/NAME.rs, rustc) fixtures, cached per
+/// flags. Rust uses Debian's /usr/bin/rustc, which scripts/setup.sh installs: CI has no rustup toolchain.
+/// </summary>
+public static class NativeFixtures
+{
+    /// <summary>Debian's rustc (bookworm: 1.63), never a rustup shim on PATH.</summary>
+    public const string Rustc = "/usr/bin/rustc";
+
+    private static readonly string Cache = Path.Combine(Path.GetTempPath(), $"calltape-native-{Environment.ProcessId}");
+    private static readonly Lock Gate = new();
+
+    /// <summary>Builds tests/fixtures/cxx/NAME.cpp with g++ and flags such as "-O2 -g"; returns the executable.</summary>
+    public static string BuildCxx(string name, string flags)
+    {
+        var source = Path.Combine(Repo.Root, "tests", "fixtures", "cxx", name + ".cpp");
+        return Cached($"{name}-gxx{Tag(flags)}", output => Fixtures.Run("g++", $"{flags} -o {output} {source}"));
+    }
+
+    /// <summary>Builds tests/fixtures/rust/NAME.rs with rustc -g at an optimization level; extra flags (such as
+    /// "-C symbol-mangling-version=v0") are appended.</summary>
+    public static string BuildRust(string name, RustOpt opt, string extra = "")
+    {
+        var source = Path.Combine(Repo.Root, "tests", "fixtures", "rust", name + ".rs");
+        var level = opt == RustOpt.Debug ? 0 : 3;
+        return Cached($"{name}-rust{level}{Tag(extra)}", output =>
+            Fixtures.Run(Rustc, $"-g -C opt-level={level} {extra} --crate-name {name} -o {output} {source}", Cache));
+    }
+
+    private static string Tag(string flags) => new(flags.Where(char.IsLetterOrDigit).ToArray());
+
+    private static string Cached(string file, Action<string> build)
+    {
+        lock (Gate)
+        {
+            Directory.CreateDirectory(Cache);
+            var output = Path.Combine(Cache, file);
+            if (!File.Exists(output)) build(output);
+            return output;
+        }
+    }
+}

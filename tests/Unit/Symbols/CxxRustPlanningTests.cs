@@ -1,0 +1,92 @@
+using Calltape.Capture.Model;
+using Calltape.Symbols;
+using Calltape.Tests.Support;
+using Xunit;
+
+namespace Calltape.Tests.Unit.Symbols;
+
+/// <summary>Where the planner reads C++ and Rust arguments: the Itanium C++ ABI over SysV, and rustc's own ABI.</summary>
+public class CxxRustPlanningTests
+{
+    private static ProbeSpec Plan(string binary, string demangled)
+    {
+        var elf = ElfImage.Open(binary);
+        var fn = Assert.Single(new DemangleIndex(elf.Functions).Exact(demangled));
+        var info = DwarfReader.Load(elf)!.FindFunction(fn.Name, fn.Address);
+        Assert.NotNull(info);
+        return ProbePlanner.Plan(0, 0, elf, fn, info, new PlanOptions(64));
+    }
+
+    private static string Pieces(ProbeSpec p, string param) => string.Join(",", p.Params.Single(x => x.Name == param).Pieces);
+
+    [Theory]
+    [InlineData("-O0 -g")]
+    [InlineData("-O2 -g")]
+    public void Cxx_ThisComesFirst_AndAStringByValueTakesOneRegisterForItsAddress(string flags)
+    {
+        var bin = NativeFixtures.BuildCxx("shop", flags);
+        var total = Plan(bin, "Shop::total");
+        Assert.Equal(["this", "count"], total.Params.Select(p => p.Name));
+        Assert.Equal(TypeKind.Pointer, total.Params[0].Type.Kind);
+        Assert.Equal("rdi", Pieces(total, "this"));
+        Assert.Equal("rsi", Pieces(total, "count"));
+
+        // std::string has a user-provided copy constructor and destructor: non-trivial for calls, so by value it is
+        // the address of a temporary in RSI (Itanium C++ ABI §3.1.2.3), not 32 bytes on the stack, and times is in RDX.
+        var greet = Plan(bin, "text::greet");
+        Assert.Equal(["name", "greeting", "times"], greet.Params.Select(p => p.Name));
+        Assert.Equal(TypeKind.String, greet.Params[1].Type.Kind); // _M_p at 0, _M_string_length at 8 per DWARF
+        Assert.Equal("rdi", Pieces(greet, "name"));
+        Assert.Equal("rsi", Pieces(greet, "greeting"));
+        Assert.Equal("rdx", Pieces(greet, "times"));
+        Assert.Equal(0, greet.Plan.StackLen);
+        // The temporary is copied (32 bytes), then its text through _M_p and _M_string_length in those bytes.
+        Assert.Contains(greet.Plan.Derefs, d => d.Ptr == Source.Of(Reg.Rsi) && d.MaxLen == 32);
+
+        var bump = Plan(bin, "bump");
+        Assert.Equal("rdi", Pieces(bump, "counter"));
+        Assert.Equal(new TypeDesc("int&", TypeKind.Pointer, 8) { Elem = new TypeDesc("int", TypeKind.Int, 4) }, bump.Params[0].Type);
+        Assert.Equal("rsi", Pieces(bump, "by"));
+    }
+
+    [Theory]
+    [InlineData(RustOpt.Debug)]
+    [InlineData(RustOpt.Release)]
+    public void Rust_FatPointersArePairs_StringIsByReference_OptionOfARefIsOnePointer(RustOpt opt)
+    {
+        var bin = NativeFixtures.BuildRust("fixture", opt);
+        var add = Plan(bin, "fixture::add");
+        Assert.Equal("rdi", Pieces(add, "a"));
+        Assert.Equal("rsi", Pieces(add, "b"));
+
+        var greet = Plan(bin, "fixture::greet");
+        Assert.Equal(TypeKind.String, greet.Params[0].Type.Kind);
+        Assert.Equal("rdi,rsi", Pieces(greet, "name"));
+        Assert.Equal("rdx", Pieces(greet, "times"));
+
+        // String is 24 bytes: over two pointers, so passed indirectly; level follows in RSI.
+        var shout = Plan(bin, "fixture::shout");
+        Assert.Equal("rdi", Pieces(shout, "owned"));
+        Assert.Equal(TypeKind.String, shout.Params[0].Type.Kind);
+        Assert.Equal("rsi", Pieces(shout, "level"));
+
+        var sum = Plan(bin, "fixture::sum");
+        Assert.Equal(TypeKind.Slice, sum.Params[0].Type.Kind);
+        Assert.Equal("rdi,rsi", Pieces(sum, "xs"));
+        Assert.Contains(sum.Plan.Derefs, d => d.Ptr == Source.Of(Reg.Rdi) && d.Len == Source.Of(Reg.Rsi) && d.Scale == 8);
+
+        // () is not passed; Pair is a ScalarPair (two registers); Small is cast to one integer (one register).
+        var shapes = Plan(bin, "fixture::shapes");
+        Assert.Equal("zero-sized: not passed", shapes.Params[0].NotCaptured);
+        Assert.Equal("rdi,rsi", Pieces(shapes, "p"));
+        Assert.Equal("rdx", Pieces(shapes, "s"));
+        Assert.Equal("rcx", Pieces(shapes, "last"));
+
+        var pick = Plan(bin, "fixture::pick");
+        Assert.Equal(TypeKind.Pointer, pick.Params[0].Type.Kind);
+        Assert.Equal("Option<&i64>", pick.Params[0].Type.Name);
+        Assert.Equal(new TypeDesc("i64", TypeKind.Int, 8), pick.Params[0].Type.Elem);
+        Assert.Equal("rdi", Pieces(pick, "o"));
+        Assert.Equal("rsi", Pieces(pick, "fallback"));
+    }
+}
