@@ -82,10 +82,12 @@ internal static class BundleCache
                 if (target is null) continue; // a later writer's extra entry: this reader has no use for it
                 var path = Path.Combine(dir, target);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!, DirMode);
-                using var output = new FileStream(path, new FileStreamOptions
+                var file = new FileStream(path, new FileStreamOptions
                 {
                     Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                 });
+                // Binaries are mostly the zeros of their blanked code (BinarySubset): extracted as holes.
+                using Stream output = target.StartsWith("binaries", StringComparison.Ordinal) ? new SparseWriteStream(file) : file;
                 CopyVerified(e, output, bundle);
             }
             if (!Directory.Exists(Path.Combine(dir, "capture")))

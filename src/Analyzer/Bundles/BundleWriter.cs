@@ -19,8 +19,9 @@ internal sealed record BundleResult(string Output, long BundleBytes, long Captur
 /// Everything is staged in a private directory beside the output and zipped last, into a temporary file renamed into
 /// place, so a failed or interrupted bundle leaves no half-written file under the requested name. With --redact the
 /// capture is rewritten first and the Parquet is converted from the rewrite, so neither holds a redacted value.
-/// Binaries are copied whole (deflated): the decoder needs only the plan stored in the capture, but symbolizing and
-/// re-planning need .symtab/.gopclntab/.debug_* and the code, and a subset is future work (docs/FORMAT.md, "Bundle").
+/// Binaries are stored as their debug subset (<see cref="BinarySubset"/>: headers, notes, symbol tables, .gopclntab and
+/// DWARF, with code and data blanked): the decoder needs only the plan stored in the capture, and symbolizing needs
+/// no code.
 /// </remarks>
 internal static class BundleWriter
 {
@@ -76,7 +77,7 @@ internal static class BundleWriter
                 foreach (var (file, entry) in bins.Where(b => b.File is not null))
                 {
                     ct.ThrowIfCancellationRequested();
-                    binaryBytes += AddFile(zip, entry.Entry!, file!);
+                    binaryBytes += AddBinary(zip, entry.Entry!, file!);
                 }
             }
             File.Move(tmp, full);
@@ -134,6 +135,13 @@ internal static class BundleWriter
     {
         using var s = zip.CreateEntry(name, CompressionLevel.Optimal).Open();
         s.Write(bytes);
+    }
+
+    /// <summary>Adds a binary's debug subset (<see cref="BinarySubset"/>); returns the bytes it kept.</summary>
+    private static long AddBinary(ZipArchive zip, string name, string file)
+    {
+        using var s = zip.CreateEntry(name, CompressionLevel.Optimal).Open();
+        return BinarySubset.Write(file, s);
     }
 
     private static long AddFile(ZipArchive zip, string name, string file)

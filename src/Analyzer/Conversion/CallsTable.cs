@@ -4,8 +4,8 @@ using Parquet.Schema;
 namespace Calltape.Analyzer.Conversion;
 
 /// <summary>Streams calls.parquet: one row per call with its time, thread, probe, function, build-id, args JSON, and (with
-/// exit probes) its duration and results JSON; both NULL when the call has no matched return; and the id of its user
-/// stack in stacks.parquet (calltape-record --stack), else NULL.</summary>
+/// exit probes) its duration, results JSON and goroutine id, NULL when the call has no matched return; and the id of
+/// its user stack in stacks.parquet (calltape-record --stack), else NULL.</summary>
 /// <remarks>
 /// Double-buffered: a full batch is written on the thread pool while the convert loop fills the other, because
 /// encoding and compressing this table costs about as much as reading and decoding the capture.
@@ -25,6 +25,8 @@ internal sealed class CallsTable : IAsyncDisposable
     private static readonly DataField DurationField = new DataField<long?>("duration_ns");
     private static readonly DataField RetField = new DataField<string>("ret", nullable: true);
     private static readonly DataField StackField = new DataField<int?>("stack_id");
+    // The goid is also in the function's table; here too so export and replay need no join to find a call's goroutine.
+    private static readonly DataField GoidField = new DataField<long?>("goid");
 
     private readonly Stream _stream;
     private readonly ParquetWriter _writer;
@@ -47,16 +49,16 @@ internal sealed class CallsTable : IAsyncDisposable
 
     public static async Task<CallsTable> CreateAsync(string dir, int rowGroupRows)
     {
-        var schema = new ParquetSchema(TsField, KtimeField, PidField, TidField, ProbeField, FunctionField, BuildIdField, ArgsField, DurationField, RetField, StackField);
+        var schema = new ParquetSchema(TsField, KtimeField, PidField, TidField, ProbeField, FunctionField, BuildIdField, ArgsField, DurationField, RetField, StackField, GoidField);
         var stream = ParquetFiles.Create(Path.Combine(dir, FileName));
         // args is nearly unique per row: a dictionary only costs time there, and measured files came out larger.
-        var writer = await ParquetWriter.CreateAsync(schema, stream, ParquetFiles.Options(["function", "build_id"]));
+        var writer = await ParquetWriter.CreateAsync(schema, stream, ParquetFiles.Options(["function", "build_id"], ["ts", "ktime"]));
         return new CallsTable(rowGroupRows, stream, writer);
     }
 
     /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
     public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, string function, string? buildId, string args,
-        long? durationNs = null, string? ret = null, int? stackId = null)
+        long? durationNs = null, string? ret = null, int? stackId = null, long? goid = null)
     {
         var b = _current;
         var row = b.Count++;
@@ -65,11 +67,13 @@ internal sealed class CallsTable : IAsyncDisposable
         b.Pid[row] = pid;
         b.Tid[row] = tid;
         b.Probe[row] = probe;
-        b.Function[row] = function;
-        b.BuildId[row] = buildId!;
-        b.Args[row] = args;
+        b.Function[row] = function.AsMemory();
+        b.BuildId[row] = buildId?.AsMemory();
+        b.Args[row] = b.Text.Add(args);
         b.Duration[row] = durationNs;
-        b.Ret[row] = ret!;
+        // Not "ret is null ? null : ...": null converts to an empty ReadOnlyMemory there (via char[]), not to a NULL cell.
+        b.Ret[row] = ret is null ? default(ReadOnlyMemory<char>?) : b.Text.Add(ret);
+        b.Goid[row] = goid;
         b.Stack[row] = stackId;
         Rows++;
     }
@@ -102,15 +106,17 @@ internal sealed class CallsTable : IAsyncDisposable
             await rg.WriteAsync<uint>(PidField, new ReadOnlyMemory<uint>(b.Pid, 0, n));
             await rg.WriteAsync<uint>(TidField, new ReadOnlyMemory<uint>(b.Tid, 0, n));
             await rg.WriteAsync<int>(ProbeField, new ReadOnlyMemory<int>(b.Probe, 0, n));
-            await rg.WriteAsync(FunctionField, new ArraySegment<string>(b.Function, 0, n));
-            await rg.WriteAsync(BuildIdField, new ArraySegment<string>(b.BuildId, 0, n));
-            await rg.WriteAsync(ArgsField, new ArraySegment<string>(b.Args, 0, n));
+            await rg.WriteAsync<ReadOnlyMemory<char>>(FunctionField, new ReadOnlyMemory<ReadOnlyMemory<char>>(b.Function, 0, n));
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BuildIdField, new ReadOnlyMemory<ReadOnlyMemory<char>?>(b.BuildId, 0, n));
+            await rg.WriteAsync<ReadOnlyMemory<char>>(ArgsField, new ReadOnlyMemory<ReadOnlyMemory<char>>(b.Args, 0, n));
             await rg.WriteAsync<long>(DurationField, new ReadOnlyMemory<long?>(b.Duration, 0, n));
-            await rg.WriteAsync(RetField, new ArraySegment<string>(b.Ret, 0, n));
+            await rg.WriteAsync<ReadOnlyMemory<char>>(RetField, new ReadOnlyMemory<ReadOnlyMemory<char>?>(b.Ret, 0, n));
             await rg.WriteAsync<int>(StackField, new ReadOnlyMemory<int?>(b.Stack, 0, n));
+            await rg.WriteAsync<long>(GoidField, new ReadOnlyMemory<long?>(b.Goid, 0, n));
             rg.CompleteValidate();
         }
         b.Count = 0;
+        b.Text.Reset();
     }
 
     public async ValueTask DisposeAsync()
@@ -128,9 +134,11 @@ internal sealed class CallsTable : IAsyncDisposable
         public readonly long[] Ts = new long[capacity], Ktime = new long[capacity];
         public readonly uint[] Pid = new uint[capacity], Tid = new uint[capacity];
         public readonly int[] Probe = new int[capacity];
-        public readonly string[] Function = new string[capacity], BuildId = new string[capacity], Args = new string[capacity],
-            Ret = new string[capacity];
-        public readonly long?[] Duration = new long?[capacity];
+        // function and build_id point at the probe's own strings; args and ret are copied into Text (see TextBuffer).
+        public readonly ReadOnlyMemory<char>[] Function = new ReadOnlyMemory<char>[capacity], Args = new ReadOnlyMemory<char>[capacity];
+        public readonly ReadOnlyMemory<char>?[] BuildId = new ReadOnlyMemory<char>?[capacity], Ret = new ReadOnlyMemory<char>?[capacity];
+        public readonly TextBuffer Text = new();
+        public readonly long?[] Duration = new long?[capacity], Goid = new long?[capacity];
         public readonly int?[] Stack = new int?[capacity];
         public int Count;
     }

@@ -4,6 +4,10 @@ using Parquet.Schema;
 namespace Calltape.Analyzer.Conversion;
 
 /// <summary>Streams one function's typed table (ts, pid, tid, one column per parameter) to its Parquet file.</summary>
+/// <remarks>
+/// Double-buffered like <see cref="CallsTable"/>: a full batch is encoded on the thread pool while the convert loop
+/// fills the other one, so Parquet encoding overlaps decoding (bench/convert.sh).
+/// </remarks>
 internal sealed class FunctionTable : IAsyncDisposable
 {
     private static readonly DataField TsField = new DataField<long>("ts");
@@ -14,91 +18,130 @@ internal sealed class FunctionTable : IAsyncDisposable
     private const int InitialRows = 4096;
 
     private readonly int _rowGroupRows;
-    private long[] _ts;
-    private uint[] _pid;
-    private uint[] _tid;
+    private readonly DataField[] _fields;
     private readonly Stream _stream;
     private readonly ParquetWriter _writer;
+    private Batch _current;
+    private Batch? _spare;
+    private Task _pending = Task.CompletedTask;
 
-    private FunctionTable(FunctionTableSpec spec, ParamColumn[] columns, int capacity, Stream stream, ParquetWriter writer)
+    private FunctionTable(FunctionTableSpec spec, DataField[] fields, int rowGroupRows, Stream stream, ParquetWriter writer)
     {
         Spec = spec;
-        Columns = columns;
-        _rowGroupRows = capacity;
-        _ts = new long[Math.Min(capacity, InitialRows)];
-        _pid = new uint[_ts.Length];
-        _tid = new uint[_ts.Length];
+        _fields = fields;
+        _rowGroupRows = rowGroupRows;
+        _current = new Batch(spec, fields, Math.Min(rowGroupRows, InitialRows));
         _stream = stream;
         _writer = writer;
     }
 
     public FunctionTableSpec Spec { get; }
 
-    /// <summary>The parameter columns, in the order of <see cref="FunctionTableSpec.Columns"/>.</summary>
-    public ParamColumn[] Columns { get; }
+    /// <summary>The parameter columns of the batch being filled, in the order of <see cref="FunctionTableSpec.Columns"/>.</summary>
+    /// <remarks>Swapped by <see cref="FlushAsync"/>: read it again after every flush.</remarks>
+    public ParamColumn[] Columns => _current.Columns;
 
     /// <summary>Rows written so far, flushed or not.</summary>
     public long Rows { get; private set; }
 
     /// <summary>Rows buffered in the current row group.</summary>
-    public int Count { get; private set; }
+    public int Count => _current.Count;
 
-    public bool IsFull => Count == _rowGroupRows;
+    public bool IsFull => _current.Count == _rowGroupRows;
 
     public static async Task<FunctionTable> CreateAsync(string dir, FunctionTableSpec spec, int rowGroupRows)
     {
-        var columns = spec.Columns.Select(c => new ParamColumn(c.Name, c.Kind, Math.Min(rowGroupRows, InitialRows))).ToArray();
-        var schema = new ParquetSchema(new Field[] { TsField, PidField, TidField }.Concat(columns.Select(c => c.Field)));
+        var fields = spec.Columns.Select(c => ParamColumn.FieldFor(c.Name, c.Kind)).ToArray();
+        var schema = new ParquetSchema(new[] { TsField, PidField, TidField }.Concat(fields));
         var stream = ParquetFiles.Create(Path.Combine(dir, spec.File));
-        var options = ParquetFiles.Options(columns.Where(c => c.IsString).Select(c => c.Name));
-        var writer = await ParquetWriter.CreateAsync(schema, stream, options);
-        return new FunctionTable(spec, columns, rowGroupRows, stream, writer);
+        var strings = spec.Columns.Where(c => ParamColumn.IsStringKind(c.Kind)).Select(c => c.Name);
+        var writer = await ParquetWriter.CreateAsync(schema, stream, ParquetFiles.Options(strings, [TsField.Name]));
+        return new FunctionTable(spec, fields, rowGroupRows, stream, writer);
     }
 
     /// <summary>Starts a row; the caller then sets every parameter column at the returned index and calls <see cref="Commit"/>.</summary>
     public int Begin(long ts, uint pid, uint tid)
     {
-        var row = Count;
-        if (row == _ts.Length) Grow();
-        _ts[row] = ts;
-        _pid[row] = pid;
-        _tid[row] = tid;
+        var b = _current;
+        var row = b.Count;
+        if (row == b.Ts.Length) b.Grow((int)Math.Min((long)row * 2, _rowGroupRows));
+        b.Ts[row] = ts;
+        b.Pid[row] = pid;
+        b.Tid[row] = tid;
         return row;
-    }
-
-    private void Grow()
-    {
-        var n = (int)Math.Min((long)_ts.Length * 2, _rowGroupRows);
-        Array.Resize(ref _ts, n);
-        Array.Resize(ref _pid, n);
-        Array.Resize(ref _tid, n);
-        foreach (var c in Columns) c.Resize(n);
     }
 
     public void Commit()
     {
-        Count++;
+        _current.Count++;
         Rows++;
     }
 
-    /// <summary>Writes the buffered rows as one row group.</summary>
+    /// <summary>Starts writing the buffered rows as one row group; returns once the other buffer is free to fill.</summary>
     public async Task FlushAsync()
     {
-        if (Count == 0) return;
+        if (_current.Count == 0) return;
+        await _pending;
+        var full = _current;
+        _current = _spare ?? new Batch(Spec, _fields, full.Ts.Length);
+        _spare = full;
+        _pending = Task.Run(() => WriteAsync(full));
+    }
+
+    /// <summary>Flushes what is buffered and waits for every write to finish.</summary>
+    public async Task CompleteAsync()
+    {
+        await FlushAsync();
+        await _pending;
+    }
+
+    private async Task WriteAsync(Batch b)
+    {
+        var n = b.Count;
         using (var rg = _writer.CreateRowGroup())
         {
-            await rg.WriteAsync<long>(TsField, new ReadOnlyMemory<long>(_ts, 0, Count));
-            await rg.WriteAsync<uint>(PidField, new ReadOnlyMemory<uint>(_pid, 0, Count));
-            await rg.WriteAsync<uint>(TidField, new ReadOnlyMemory<uint>(_tid, 0, Count));
-            foreach (var c in Columns) await c.WriteAsync(rg, Count);
+            await rg.WriteAsync<long>(TsField, new ReadOnlyMemory<long>(b.Ts, 0, n));
+            await rg.WriteAsync<uint>(PidField, new ReadOnlyMemory<uint>(b.Pid, 0, n));
+            await rg.WriteAsync<uint>(TidField, new ReadOnlyMemory<uint>(b.Tid, 0, n));
+            foreach (var c in b.Columns) await c.WriteAsync(rg, n);
             rg.CompleteValidate();
         }
-        Count = 0;
+        b.Count = 0;
+        b.Text.Reset();
     }
 
     public async ValueTask DisposeAsync()
     {
+        // Never leave a write running against a disposed stream (see CallsTable.DisposeAsync).
+        await _pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _writer.DisposeAsync();
         await _stream.DisposeAsync();
+    }
+
+    /// <summary>One row group's columns.</summary>
+    private sealed class Batch
+    {
+        public Batch(FunctionTableSpec spec, DataField[] fields, int capacity)
+        {
+            Ts = new long[capacity];
+            Pid = new uint[capacity];
+            Tid = new uint[capacity];
+            Columns = spec.Columns.Select((c, i) => new ParamColumn(fields[i], c.Kind, capacity, Text)).ToArray();
+        }
+
+        public long[] Ts;
+        public uint[] Pid;
+        public uint[] Tid;
+        public readonly ParamColumn[] Columns;
+        public readonly TextBuffer Text = new();
+        public int Count;
+
+        public void Grow(int n)
+        {
+            Array.Resize(ref Ts, n);
+            Array.Resize(ref Pid, n);
+            Array.Resize(ref Tid, n);
+            foreach (var c in Columns) c.Resize(n);
+        }
     }
 }

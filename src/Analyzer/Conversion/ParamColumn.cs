@@ -11,24 +11,41 @@ internal sealed class ParamColumn
     private long?[]? _i;
     private ulong?[]? _u;
     private bool?[]? _b;
-    private string[]? _s;
+    private ReadOnlyMemory<char>?[]? _s;
+    private readonly TextBuffer _text;
     private double?[]? _d;
 
-    public ParamColumn(string name, ColumnKind kind, int capacity)
+    /// <param name="field">The schema's field for this column (<see cref="FieldFor"/>), shared by every buffer of the table.</param>
+    /// <param name="text">Where string cells are copied (shared by the columns of one row group buffer).</param>
+    public ParamColumn(DataField field, ColumnKind kind, int capacity, TextBuffer text)
     {
-        Name = name;
+        Field = field;
+        _text = text;
         Kind = kind;
         switch (kind)
         {
-            case ColumnKind.Int64: _i = new long?[capacity]; Field = new DataField<long?>(name); break;
-            case ColumnKind.UInt64: _u = new ulong?[capacity]; Field = new DataField<ulong?>(name); break;
-            case ColumnKind.Bool: _b = new bool?[capacity]; Field = new DataField<bool?>(name); break;
-            case ColumnKind.NullDouble: _d = new double?[capacity]; Field = new DataField<double?>(name); break;
-            default: _s = new string[capacity]; Field = new DataField<string>(name, nullable: true); break;
+            case ColumnKind.Int64: _i = new long?[capacity]; break;
+            case ColumnKind.UInt64: _u = new ulong?[capacity]; break;
+            case ColumnKind.Bool: _b = new bool?[capacity]; break;
+            case ColumnKind.NullDouble: _d = new double?[capacity]; break;
+            default: _s = new ReadOnlyMemory<char>?[capacity]; break;
         }
     }
 
-    public string Name { get; }
+    /// <summary>The Parquet field of a column kind: nullable BIGINT, UBIGINT, BOOLEAN, DOUBLE, or VARCHAR.</summary>
+    public static DataField FieldFor(string name, ColumnKind kind) => kind switch
+    {
+        ColumnKind.Int64 => new DataField<long?>(name),
+        ColumnKind.UInt64 => new DataField<ulong?>(name),
+        ColumnKind.Bool => new DataField<bool?>(name),
+        ColumnKind.NullDouble => new DataField<double?>(name),
+        _ => new DataField<string>(name, nullable: true),
+    };
+
+    /// <summary>True for the kinds stored as text (dictionary-encoded).</summary>
+    public static bool IsStringKind(ColumnKind kind) => kind is not (ColumnKind.Int64 or ColumnKind.UInt64 or ColumnKind.Bool or ColumnKind.NullDouble);
+
+    public string Name => Field.Name;
 
     /// <summary>Grows the buffer to <paramref name="capacity"/> rows, keeping its contents.</summary>
     public void Resize(int capacity)
@@ -44,7 +61,6 @@ internal sealed class ParamColumn
 
     public DataField Field { get; }
 
-    public bool IsString => _s is not null;
 
     /// <summary>Stores a scalar's 64 bits, as produced by <see cref="ParamDecoder.TryScalar"/>.</summary>
     public void SetBits(int row, ulong bits)
@@ -60,7 +76,7 @@ internal sealed class ParamColumn
 
     public void SetString(int row, string value)
     {
-        if (_s is not null) _s[row] = value;
+        if (_s is not null) _s[row] = _text.Add(value);
         else SetNull(row);
     }
 
@@ -72,7 +88,7 @@ internal sealed class ParamColumn
             case long l when _i is not null: _i[row] = l; break;
             case ulong u when _u is not null: _u[row] = u; break;
             case bool b when _b is not null: _b[row] = b; break;
-            case string s when _s is not null: _s[row] = s; break;
+            case string s when _s is not null: _s[row] = _text.Add(s); break;
             case double d when _d is not null: _d[row] = d; break;
             default: SetNull(row); break;
         }
@@ -84,7 +100,7 @@ internal sealed class ParamColumn
         else if (_u is not null) _u[row] = null;
         else if (_b is not null) _b[row] = null;
         else if (_d is not null) _d[row] = null;
-        else _s![row] = null!;
+        else _s![row] = null;
     }
 
     public Task WriteAsync(ParquetRowGroupWriter rg, int count)
@@ -93,6 +109,6 @@ internal sealed class ParamColumn
         if (_u is not null) return rg.WriteAsync<ulong>(Field, new ReadOnlyMemory<ulong?>(_u, 0, count));
         if (_b is not null) return rg.WriteAsync<bool>(Field, new ReadOnlyMemory<bool?>(_b, 0, count));
         if (_d is not null) return rg.WriteAsync<double>(Field, new ReadOnlyMemory<double?>(_d, 0, count));
-        return rg.WriteAsync(Field, new ArraySegment<string>(_s!, 0, count));
+        return rg.WriteAsync<ReadOnlyMemory<char>>(Field, new ReadOnlyMemory<ReadOnlyMemory<char>?>(_s!, 0, count));
     }
 }

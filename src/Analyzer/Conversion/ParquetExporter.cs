@@ -24,8 +24,9 @@ internal sealed record ReturnStats(long Paired, long UnmatchedExits, long Unclos
 /// <remarks>
 /// With exit probes, a call's row is written when its return arrives (or it is given up), so rows are in completion
 /// order; open calls are held by a <see cref="CallPairer{T}"/>, bounded per goroutine or thread.
-/// Memory is bounded by one row group per table: events are decoded straight into columnar buffers and each buffer
-/// is written out as a row group when full. The output is built in a sibling temporary directory and renamed into
+/// Memory is bounded by two row groups per table: events are parsed on their own thread (<see cref="EventPump"/>),
+/// decoded straight into columnar buffers, and each full buffer is written out as a row group in the background
+/// while the other fills. The output is built in a sibling temporary directory and renamed into
 /// place, so a reader never sees half a conversion, and calltape.json (written last) marks it complete.
 /// </remarks>
 internal static class ParquetExporter
@@ -64,8 +65,11 @@ internal static class ParquetExporter
         var header = reader.Header;
         var layout = TableLayout.Plan(header);
         var tables = new List<FunctionTable>(layout.Count);
-        var probes = new Dictionary<int, ProbeState>();
-        var exits = header.Probes.Where(p => p.Kind == ProbeKind.Exit).ToDictionary(p => p.Id, p => new ExitState(p) { Types = TypesFor(p, types) });
+        // Per-probe state indexed by probe id (ids are small and dense: the recorder numbers them from 0).
+        var maxId = header.Probes.Count == 0 ? 0 : header.Probes.Max(p => p.Id);
+        var probes = new ProbeState?[maxId + 1];
+        var exits = new ExitState?[maxId + 1];
+        foreach (var p in header.Probes.Where(p => p.Kind == ProbeKind.Exit)) exits[p.Id] = new ExitState(p) { Types = TypesFor(p, types) };
         await using var calls = await CallsTable.CreateAsync(dir, rowGroupRows);
         try
         {
@@ -79,100 +83,74 @@ internal static class ParquetExporter
                     probes[id] = new ProbeState(header, probe, table) { Types = TypesFor(probe, types) };
                 }
             }
-
-            var json = new ArgsJson();
-            // Rows buffered over all function tables: with many functions, each waiting for a full row group would
-            // hold functions x row group rows, so past the budget the biggest buffer is written early.
-            var buffered = 0L;
-            var budget = 2L * rowGroupRows;
-            var clock = header.Clock;
+            var emitter = new CallEmitter(header.Clock, calls, tables, rowGroupRows);
             var abandoned = new List<RawEvent>();
-            var stackProbe = new Dictionary<int, int>(); // stack id -> a probe that recorded it
-
-            // One row per call, written when the call completes (its exit arrives), is given up, or the capture ends.
-            async Task EmitAsync(RawEvent ev, RawEvent? exitEv, ExitState? exit)
+            await using (var pump = new EventPump(reader))
             {
-                var st = probes[ev.Probe];
-                var ts = clock.ToWallNs(ev.KtimeNs);
-                var table = st.Table;
-                var row = table.Begin(ts, ev.Pid, ev.Tid);
-                json.Begin();
-                DecodeInto(st.Probe, st.Decoders, st.Decoders.Length, st.Names, ev, row, table.Columns, 0, json, st.Types);
-                var args = json.End();
-                long? duration = null;
-                string? ret = null;
-                if (st.DurationColumn >= 0)
+                await foreach (var (batch, count) in pump.Batches(ct))
                 {
-                    var cols = table.Columns;
-                    for (var c = st.DurationColumn; c < cols.Length; c++) cols[c].SetNull(row);
-                    if (exitEv is not null && exit is not null)
+                    for (var i = 0; i < count; i++)
                     {
-                        duration = (long)(exitEv.KtimeNs - ev.KtimeNs);
-                        cols[st.DurationColumn].SetBits(row, (ulong)duration.Value);
-                        json.Begin();
-                        var n = Math.Min(exit.Decoders.Length, st.ResultColumns);
-                        DecodeInto(exit.Probe, exit.Decoders, n, exit.Names, exitEv, row, cols, st.DurationColumn + 1, json, exit.Types);
-                        ret = json.End();
-                        if (st.GoidColumn >= 0 && Goid(exit.Probe, exitEv) is { } g) cols[st.GoidColumn].SetBits(row, g);
+                        var ev = batch[i];
+                        if ((uint)ev.Probe < (uint)exits.Length && exits[ev.Probe] is { } exit)
+                        {
+                            exit.Events++;
+                            abandoned.Clear();
+                            var matched = pairer.TryExit(CallKey.Of(exit.Probe, ev), exit.Probe.EntryProbe, out var entry, abandoned)
+                                && (uint)entry.Probe < (uint)probes.Length && probes[entry.Probe] is not null;
+                            foreach (var a in abandoned)
+                            {
+                                // Every Emit needs a free row in its tables: flush between them.
+                                emitter.Emit(probes[a.Probe]!, a, null, null);
+                                if (emitter.FlushDue) await emitter.FlushAsync(ct);
+                            }
+                            if (matched) emitter.Emit(probes[entry.Probe]!, entry, ev, exit);
+                        }
+                        else
+                        {
+                            var st = probes[ev.Probe]!;
+                            if (st.DurationColumn < 0) emitter.Emit(st, ev, null, null);
+                            else if (pairer.Enter(CallKey.Of(st.Probe, ev), ev.Probe, ev, out var evicted))
+                                emitter.Emit(probes[evicted.Probe]!, evicted, null, null);
+                        }
+                        if (emitter.FlushDue) await emitter.FlushAsync(ct);
                     }
-                }
-                table.Commit();
-                st.Events++;
-                if (ev.UserStack is { } us) stackProbe.TryAdd(us.Id, ev.Probe);
-                calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.Probe.Function, st.BuildId, args, duration, ret, ev.UserStack?.Id);
-                if (++buffered > budget || table.IsFull) buffered -= await FlushLargestAsync(tables, table);
-                if (calls.IsFull)
-                {
-                    await calls.FlushAsync();
-                    ct.ThrowIfCancellationRequested();
+                    pump.Recycle(batch);
                 }
             }
-
-            foreach (var ev in reader.Events())
+            foreach (var open in pairer.Drain().OrderBy(e => e.KtimeNs))
             {
-                if (exits.TryGetValue(ev.Probe, out var exit))
-                {
-                    exit.Events++;
-                    abandoned.Clear();
-                    var matched = pairer.TryExit(CallKey.Of(exit.Probe, ev), exit.Probe.EntryProbe, out var entry, abandoned)
-                        && probes.ContainsKey(entry.Probe);
-                    foreach (var a in abandoned) await EmitAsync(a, null, null);
-                    if (matched) await EmitAsync(entry, ev, exit);
-                    continue;
-                }
-                var st = probes[ev.Probe];
-                if (st.DurationColumn >= 0)
-                {
-                    if (pairer.Enter(CallKey.Of(st.Probe, ev), ev.Probe, ev, out var evicted)) await EmitAsync(evicted, null, null);
-                    continue;
-                }
-                await EmitAsync(ev, null, null);
+                emitter.Emit(probes[open.Probe]!, open, null, null);
+                if (emitter.FlushDue) await emitter.FlushAsync(ct);
             }
-            foreach (var open in pairer.Drain().OrderBy(e => e.KtimeNs)) await EmitAsync(open, null, null);
 
-            // The last calls row group is written in the background while the function tables write theirs.
+            // The last row groups of every table are written in the background, side by side.
             await calls.FlushAsync();
             foreach (var t in tables) await t.FlushAsync();
             await calls.CompleteAsync();
-            await StacksTable.WriteAsync(dir, header, reader.Stacks, stackProbe, stacks);
+            foreach (var t in tables) await t.CompleteAsync();
+            await StacksTable.WriteAsync(dir, header, reader.Stacks, emitter.StackProbes, stacks);
         }
         finally
         {
             foreach (var t in tables) await t.DisposeAsync();
         }
 
-        var counts = probes.ToDictionary(p => p.Key, p => p.Value.Events);
-        foreach (var (id, e) in exits) counts[id] = e.Events;
+        var counts = new Dictionary<int, long>();
+        foreach (var st in probes)
+            if (st is not null) counts[st.Probe.Id] = st.Events;
+        foreach (var e in exits)
+            if (e is not null) counts[e.Probe.Id] = e.Events;
         await MetaTables.WriteAsync(dir, header, layout, counts, reader.Losses);
         var manifest = new ConversionManifest(ConversionManifest.CurrentVersion, Path.GetFullPath(reader.Directory), header.CaptureId,
             calls.Rows, reader.Trailer?.Reason, reader.Warnings.ToArray(),
             layout.Select(t => new TableEntry(t.View, t.Function, t.File)).ToArray());
         // Events read: one row per entry, plus the exits that completed (or failed to complete) those rows.
-        return (calls.Rows + exits.Values.Sum(e => e.Events), manifest);
+        return (calls.Rows + exits.Sum(e => e?.Events ?? 0), manifest);
     }
 
     /// <summary>runtime.g.goid from an exit record's dereference (8 bytes, little-endian), or null when unreadable.</summary>
-    private static ulong? Goid(ProbeSpec exit, RawEvent ev)
+    internal static ulong? Goid(ProbeSpec exit, RawEvent ev)
     {
         var i = exit.GoidDeref;
         if (i < 0 || i >= ev.Derefs.Length) return null;
@@ -180,47 +158,12 @@ internal static class ParquetExporter
         return d.Error == 0 && d.Data.Length == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(d.Data) : null;
     }
 
-    /// <summary>Writes <paramref name="table"/> if full, else the table holding the most rows; returns the rows written.</summary>
-    private static async Task<int> FlushLargestAsync(List<FunctionTable> tables, FunctionTable table)
-    {
-        var victim = table.IsFull ? table : tables.MaxBy(t => t.Count)!;
-        var rows = victim.Count;
-        await victim.FlushAsync();
-        return rows;
-    }
-
-    /// <summary>Decodes parameters of one event into a row's columns from <paramref name="first"/> on, and into the JSON.</summary>
-    private static void DecodeInto(ProbeSpec probe, ParamDecoder[] decoders, int count, JsonEncodedText[] names, RawEvent ev, int row,
-        ParamColumn[] columns, int first, ArgsJson json, IDynamicTypes? types)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            var d = decoders[i];
-            var col = columns[first + i];
-            switch (d.Column)
-            {
-                case ColumnKind.String when d.TryString(ev, out var s):
-                    col.SetString(row, s!);
-                    json.String(names[i], s!);
-                    continue;
-                case ColumnKind.Int64 or ColumnKind.UInt64 or ColumnKind.Bool when d.TryScalar(ev, out var bits):
-                    col.SetBits(row, bits);
-                    json.Scalar(names[i], d.Column, bits);
-                    continue;
-            }
-            // Not captured, or a shape the fast path leaves alone: the library decides and explains.
-            var v = ValueDecoder.DecodeParam(probe, d.Spec, ev, types);
-            d.SetColumn(col, row, ev, v);
-            json.Decoded(names[i], v);
-        }
-    }
-
     /// <summary>The dynamic-type names a probe's interfaces need, opening its binary only if it has any.</summary>
     private static IDynamicTypes? TypesFor(ProbeSpec probe, Func<int, IDynamicTypes?>? types) =>
         types is not null && Binaries.DynamicTypes.Needed(probe) ? types(probe.Binary) : null;
 
     /// <summary>An exit probe's decoders for the results.</summary>
-    private sealed class ExitState(ProbeSpec probe)
+    internal sealed class ExitState(ProbeSpec probe)
     {
         public ProbeSpec Probe { get; } = probe;
         public ParamDecoder[] Decoders { get; } = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
@@ -230,7 +173,7 @@ internal static class ParquetExporter
     }
 
     /// <summary>Per-probe state of the convert loop, resolved once from the header.</summary>
-    private sealed class ProbeState
+    internal sealed class ProbeState
     {
         public ProbeState(SessionHeader header, ProbeSpec probe, FunctionTable table)
         {

@@ -86,48 +86,114 @@ public sealed class CaptureReader
             _warnings.Add("no trailer: the recording did not finish cleanly (recorder killed?); read up to its last flush");
     }
 
+    /// <summary>Bytes of a chunk held at once: chunks are 64 MiB, and holding one whole was most of a conversion's
+    /// memory beside its row groups; an item longer than this grows the window.</summary>
+    private const int WindowBytes = 4 << 20;
+
     private IEnumerable<RawEvent> ReadChunk(string path)
     {
-        ReadOnlyMemory<byte> mem = File.ReadAllBytes(path);
-        if (mem.Length == 0)
+        using var file = File.OpenHandle(path);
+        var w = new ChunkWindow(file, (int)Math.Min(RandomAccess.GetLength(file), WindowBytes));
+        if (w.Length == 0)
         {
             _warnings.Add($"{Path.GetFileName(path)}: empty (the recorder stopped before writing it)");
             yield break;
         }
-        var pos = SkipHeader(mem, path, path == _chunks[^1]);
+        w.Fill();
+        while (!w.AtEnd && IsTornHeader(w.Rest(0))) w.More(0);
+        var pos = SkipHeader(w.Rest(0), path, path == _chunks[^1]);
         if (pos < 0) yield break;
         var threads = new List<(uint Pid, uint Tid)>();
         var stacks = new List<UserStack>();
         ulong ktime = 0;
         var count = 0L;
-        while (pos < mem.Length)
+        while (true)
         {
+            if (pos == w.Count)
+            {
+                if (w.AtEnd) break;
+                pos = w.More(pos);
+                continue;
+            }
             RawEvent? ev;
             int consumed;
-            if (FastEventParser.TryRead(mem.Span[pos..], _probesById, threads, stacks, ref ktime, out ev, out consumed))
+            if (FastEventParser.TryRead(w.Rest(pos).Span, _probesById, threads, stacks, ref ktime, out ev, out consumed))
             {
                 pos += consumed;
                 count++;
                 yield return ev!;
                 continue;
             }
+            // ktime advances only once the whole item was read: a retry after refilling the window must not add twice.
+            var kt = ktime;
             try
             {
-                ev = ReadItem(mem[pos..], threads, stacks, ref ktime, out consumed);
+                ev = ReadItem(w.Rest(pos), threads, stacks, ref kt, out consumed);
+            }
+            catch (EndOfStreamException) when (!w.AtEnd)
+            {
+                pos = w.More(pos); // the item runs past the window
+                continue;
             }
             catch (EndOfStreamException)
             {
-                _warnings.Add($"{Path.GetFileName(path)}: cut after {count} records; {mem.Length - pos} trailing bytes of a torn record ignored");
+                _warnings.Add($"{Path.GetFileName(path)}: cut after {count} records; {w.Length - w.Offset(pos)} trailing bytes of a torn record ignored");
                 yield break;
             }
             catch (Exception ex) when (ex is MessagePackSerializationException or InvalidDataException or InvalidOperationException or OverflowException)
             {
-                throw new CalltapeException($"{path}: corrupt record at byte {pos}: {ex.Message}", ExitCodes.CorruptCapture);
+                throw new CalltapeException($"{path}: corrupt record at byte {w.Offset(pos)}: {ex.Message}", ExitCodes.CorruptCapture);
             }
+            ktime = kt;
             pos += consumed;
             if (ev is null) continue;
             count++;
             yield return ev;
+        }
+    }
+
+    /// <summary>A sliding window over a chunk file: the bytes from file offset <see cref="Start"/>, <see cref="Count"/> of them.</summary>
+    private sealed class ChunkWindow(Microsoft.Win32.SafeHandles.SafeFileHandle file, int size)
+    {
+        private byte[] _buf = new byte[Math.Max(size, 1)];
+
+        public long Length { get; private set; } = RandomAccess.GetLength(file);
+        public long Start { get; private set; }
+        public int Count { get; private set; }
+        public bool AtEnd => Start + Count >= Length;
+
+        public long Offset(int pos) => Start + pos;
+
+        public ReadOnlyMemory<byte> Rest(int pos) => new(_buf, pos, Count - pos);
+
+        public void Fill()
+        {
+            while (Count < _buf.Length && !AtEnd)
+            {
+                var n = RandomAccess.Read(file, _buf.AsSpan(Count), Start + Count);
+                if (n == 0)
+                {
+                    Length = Start + Count; // the file shrank under us: what was read is all there is
+                    break;
+                }
+                Count += n;
+            }
+        }
+
+        /// <summary>Drops the bytes before <paramref name="pos"/>, reads more (growing the buffer when one item fills it),
+        /// and returns where <paramref name="pos"/> now is.</summary>
+        public int More(int pos)
+        {
+            var keep = Count - pos;
+            if (keep == _buf.Length) Array.Resize(ref _buf, _buf.Length * 2);
+            else if (pos > 0) Buffer.BlockCopy(_buf, pos, _buf, 0, keep);
+            if (pos > 0)
+            {
+                Start += pos;
+                Count = keep;
+            }
+            Fill();
+            return 0;
         }
     }
 

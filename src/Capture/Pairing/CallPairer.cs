@@ -28,6 +28,11 @@ public sealed class CallPairer<T>
 {
     private readonly Dictionary<CallKey, List<(int Probe, T Payload)>> _stacks = new();
 
+    /// <summary>Emptied stacks kept for reuse: most calls open on an empty key, and a list per call was most of the
+    /// pairer's garbage. Capped, so a burst of short-lived goroutines does not pin memory.</summary>
+    private readonly Stack<List<(int Probe, T Payload)>> _spare = new();
+    private const int MaxSpare = 1024;
+
     /// <param name="maxDepth">Open entries kept per key; beyond it the outermost is given up as never closed.</param>
     public CallPairer(int maxDepth = 1 << 16) => MaxDepth = maxDepth;
 
@@ -48,7 +53,7 @@ public sealed class CallPairer<T>
     /// <summary>Opens a call; returns true with <paramref name="evicted"/> when the key's stack was full.</summary>
     public bool Enter(CallKey key, int entryProbe, T payload, out T evicted)
     {
-        if (!_stacks.TryGetValue(key, out var stack)) _stacks[key] = stack = [];
+        if (!_stacks.TryGetValue(key, out var stack)) _stacks[key] = stack = _spare.Count > 0 ? _spare.Pop() : [];
         stack.Add((entryProbe, payload));
         Open++;
         evicted = default!;
@@ -65,7 +70,7 @@ public sealed class CallPairer<T>
     public bool TryExit(CallKey key, int entryProbe, out T entry, List<T> abandoned)
     {
         entry = default!;
-        if (!_stacks.TryGetValue(key, out var stack) || stack.FindLastIndex(s => s.Probe == entryProbe) is var at && at < 0)
+        if (!_stacks.TryGetValue(key, out var stack) || LastOf(stack, entryProbe) is var at && at < 0)
         {
             UnmatchedExits++;
             return false;
@@ -75,9 +80,21 @@ public sealed class CallPairer<T>
         entry = stack[at].Payload;
         Open -= stack.Count - at;
         stack.RemoveRange(at, stack.Count - at);
-        if (stack.Count == 0) _stacks.Remove(key);
+        if (stack.Count == 0)
+        {
+            _stacks.Remove(key);
+            if (_spare.Count < MaxSpare) _spare.Push(stack);
+        }
         Paired++;
         return true;
+    }
+
+    /// <summary>The innermost open entry of a probe on a stack, or -1 (a loop: a lambda would allocate per exit).</summary>
+    private static int LastOf(List<(int Probe, T Payload)> stack, int probe)
+    {
+        for (var i = stack.Count - 1; i >= 0; i--)
+            if (stack[i].Probe == probe) return i;
+        return -1;
     }
 
     /// <summary>Every call still open, in entry order per key; they count as never closed.</summary>
