@@ -21,7 +21,7 @@ public class CAbiTests
         var r = Tools.Run(Tools.Recorder, ["-o", dir, "-p", "abi_*", "-q", "--string-max", StringMax.ToString(), "--", bin, "4"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var expected = CFixtures.ParseCalls(r.Stdout);
-        Assert.Equal(56, expected.Count);
+        Assert.Equal(60, expected.Count);
 
         var q = Tools.Run(Tools.Analyzer, ["query", dir, "SELECT function, args FROM calls ORDER BY ts", "--format", "json"]);
         Assert.True(q.ExitCode == 0, q.ToString());

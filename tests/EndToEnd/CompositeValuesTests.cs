@@ -29,7 +29,7 @@ public class CompositeValuesTests
             bin, "-n", rounds.ToString(CultureInfo.InvariantCulture), "-results"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var printed = Printed(r.Stdout);
-        Assert.Equal(25 * rounds, printed.Count);
+        Assert.Equal(26 * rounds, printed.Count);
 
         var q = Tools.Run(Tools.Analyzer, ["query", dir, "SELECT function, args, ret FROM calls ORDER BY ts", "--format", "json"]);
         Assert.True(q.ExitCode == 0, q.ToString());

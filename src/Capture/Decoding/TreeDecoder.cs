@@ -79,18 +79,18 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         if (!Word(s, 0, out var ptr, out var why) || !Word(s, 1, out var len, out why) || (hasCap && !Word(s, 2, out cap, out why)))
             return DecodedValue.Missing(why!);
         long? l = hasCap ? (long)len : null, c = hasCap ? (long)cap : null;
-        var count = (long)len;
         if (len == 0) return new DecodedValue(new ListValue(l, c, []), null);
-        if (t.Elem is not { } elem) return new DecodedValue(new ListValue(l, c, [], "element type unknown"), null);
+        if (t.Elem is not { Size: >= 0 } elem) return new DecodedValue(new ListValue(l, c, [], "element type unknown"), null);
         if (s.Deref < 0) return new DecodedValue(new ListValue(l, c, [], "depth limit"), null);
         if (ptr == 0) return DecodedValue.Missing("nil pointer");
         if (Failed(s.Deref) is { } err) return new DecodedValue(new ListValue(l, c, [], err), null);
         var have = ev.Derefs[s.Deref].Data.Length;
-        var n = elem.Size == 0 ? (long)Math.Min(len, MaxArrayElems) : Math.Min(count, have / elem.Size);
+        // A length no real slice has (negative as a long) still decodes to no more elements than were copied.
+        var n = elem.Size == 0 ? (long)Math.Min(len, MaxArrayElems) : (long)Math.Min(len, (ulong)(have / elem.Size));
         var elems = new DecodedValue[n];
         for (var i = 0; i < n; i++)
             elems[i] = Decode(elem, i < s.Targets.Count ? s.Targets[i] : ValueSpec.Leaf(Source.InDeref(s.Deref, (int)(i * elem.Size))));
-        return new DecodedValue(new ListValue(l, c, elems, n < count ? $"truncated at {n} of {count} elements" : null), null);
+        return new DecodedValue(new ListValue(l, c, elems, (ulong)n < len ? $"truncated at {n} of {len} elements" : null), null);
     }
 
     private DecodedValue Struct(TypeDesc t, ValueSpec s)
@@ -101,14 +101,15 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         {
             var f = t.Fields[i];
             names[i] = string.IsNullOrEmpty(f.Name) ? $"_{i}" : f.Name;
-            values[i] = Decode(f.Type, Child(s, i, f.Offset));
+            values[i] = f.BitSize != 0 ? DecodedValue.Missing("bit-field") : Decode(f.Type, Child(s, i, f.Offset));
         }
         return new DecodedValue(new StructValue(names, values), null);
     }
 
     private DecodedValue Array(TypeDesc t, ValueSpec s)
     {
-        if (t.Elem is not { } elem) return DecodedValue.Missing($"type {t.Name} is not decoded yet");
+        if (t.Elem is not { Size: >= 0 } elem || t.Count < 0 || t.Count * elem.Size > int.MaxValue)
+            return DecodedValue.Missing($"type {t.Name} is not decoded yet");
         var n = Math.Min(t.Count, MaxArrayElems);
         var elems = new DecodedValue[n];
         for (var i = 0; i < n; i++) elems[i] = Decode(elem, Child(s, i, (int)(i * elem.Size)));

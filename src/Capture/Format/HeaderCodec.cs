@@ -210,7 +210,9 @@ public static class HeaderCodec
         w.WriteArrayHeader(t.Fields.Count);
         foreach (var f in t.Fields)
         {
-            w.WriteArrayHeader(3); w.Write(f.Name); w.Write(f.Offset); WriteType(ref w, f.Type);
+            // A 4th element, the bit-field width, only for bit-fields: other types stay as before.
+            w.WriteArrayHeader(f.BitSize == 0 ? 3 : 4); w.Write(f.Name); w.Write(f.Offset); WriteType(ref w, f.Type);
+            if (f.BitSize != 0) w.Write(f.BitSize);
         }
     }
 
@@ -222,9 +224,11 @@ public static class HeaderCodec
         var fields = new List<FieldDesc>();
         for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
         {
-            Expect(ref r, 3);
+            var n = r.ReadArrayHeader();
+            if (n is not (3 or 4)) throw new InvalidDataException($"a field has {n} elements, not 3 or 4");
             var fname = ReadStr(ref r); var off = r.ReadInt32();
-            fields.Add(new FieldDesc(fname, off, ReadType(ref r)));
+            var field = new FieldDesc(fname, off, ReadType(ref r));
+            fields.Add(n == 4 ? field with { BitSize = r.ReadInt32() } : field);
         }
         return new TypeDesc(name, kind, size) { Elem = elem, Count = count, Fields = fields };
     }

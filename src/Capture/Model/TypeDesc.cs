@@ -23,4 +23,9 @@ public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
 }
 
 /// <summary>One field of a struct type.</summary>
-public sealed record FieldDesc(string Name, int Offset, TypeDesc Type);
+public sealed record FieldDesc(string Name, int Offset, TypeDesc Type)
+{
+    /// <summary>For a C bit-field, its width in bits (DW_AT_bit_size): it shares bytes with its neighbours, so the
+    /// decoder marks it rather than reading Type.Size bytes at Offset; 0 for ordinary fields.</summary>
+    public int BitSize { get; init; }
+}

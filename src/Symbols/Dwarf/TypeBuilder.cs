@@ -15,7 +15,8 @@ internal sealed class TypeBuilder(DieIndex index)
     public const int PointerDepth = 2;
 
     private const byte DwOpPlusUconst = 0x23; // DWARF 5 §2.5.1.3, used by member locations
-    private const ushort DwAtGoElem = 0x2902;  // Go's DW_AT_go_elem: the element type of a slice, array, map or chan (cmd/internal/dwarf)
+    private const ushort DwAtGoElem = 0x2902;
+    private const ushort DwAtBitSize = 0x0d;   // DWARF 5 §5.7.6: a bit-field member's width  // Go's DW_AT_go_elem: the element type of a slice, array, map or chan (cmd/internal/dwarf)
     private const int Shallow = -1;
     private readonly Dictionary<(ulong, int), TypeDesc> _memo = new();
     private readonly HashSet<(ulong, int)> _building = [];
@@ -159,7 +160,10 @@ internal sealed class TypeBuilder(DieIndex index)
         foreach (var m in die.Unit.Children(die))
         {
             if (m.Tag != DwTag.Member) continue;
-            fields.Add(new FieldDesc(m.String(DwAt.Name) ?? "", MemberOffset(m), Build(m.Reference(DwAt.Type), depth)));
+            fields.Add(new FieldDesc(m.String(DwAt.Name) ?? "", MemberOffset(m), Build(m.Reference(DwAt.Type), depth))
+            {
+                BitSize = (int)(m.Constant(DwAtBitSize) ?? 0),
+            });
         }
         return fields;
     }

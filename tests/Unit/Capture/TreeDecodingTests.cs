@@ -149,6 +149,26 @@ public class TreeDecodingTests
     }
 
     [Fact]
+    public void HostileHeadersAndRecords_AreMarkedNeverThrown()
+    {
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx, Reg.Rcx], 0, [new DerefSpec(Source.Of(Reg.Rax), Source.Of(Reg.Rbx), 16, Scale: 8)]);
+        var slice = new ValueSpec(Source.None) { Parts = [new(Source.Of(Reg.Rax)), new(Source.Of(Reg.Rbx)), new(Source.Of(Reg.Rcx))], Deref = 0 };
+        var ints = new TypeDesc("[]int64", TypeKind.Slice, 24) { Elem = I64 };
+        // A length that is negative as a long, and more elements than were copied.
+        Assert.Equal("{\"len\":-1,\"cap\":-1,\"elems\":[1,2],\"elems_not_captured\":\"truncated at 2 of 18446744073709551615 elements\"}",
+            Json(ints, slice, plan, Event([0xc000, ulong.MaxValue, ulong.MaxValue], null, Bytes(Words(1, 2)))));
+        var bad = new TypeDesc("[]?", TypeKind.Slice, 24) { Elem = new TypeDesc("?", TypeKind.Int, -8) };
+        Assert.Contains("element type unknown", Json(bad, slice, plan, Event([0xc000, 2, 2], null, Bytes(Words(1, 2)))));
+        var array = new TypeDesc("[?]int64", TypeKind.Array, 8) { Elem = I64, Count = -3 };
+        Assert.Contains("not decoded", Json(array, new ValueSpec(Source.StackAt(0)), plan, Event([0, 0, 0], null, Bytes([]))));
+        // Sources past the record: a dereference that does not exist, a part that is missing, a negative offset.
+        Assert.Equal("{\"X\":{\"not_captured\":\"not in the record\"},\"Y\":{\"not_captured\":\"not in the record\"}}",
+            Json(Point, new ValueSpec(Source.InDeref(5, 0)), plan, Event([0, 0, 0], null, Bytes([]))));
+        Assert.Equal("{\"X\":{\"not_captured\":\"truncated at 0 bytes\"},\"Y\":{\"not_captured\":\"not in the record\"}}",
+            Json(Point, new ValueSpec(Source.None) { Parts = [new(Source.InDeref(0, -8))] }, plan, Event([0, 0, 0], null, Bytes([]))));
+    }
+
+    [Fact]
     public void HeaderCodec_RoundTripsTreesAndChainedDerefs_AndKeepsPlainProbesInTheOldShape()
     {
         var plan = new CapturePlan([Reg.Rax, Reg.Rbx, Reg.Rcx], 0,
