@@ -10,7 +10,7 @@ namespace Calltape.Symbols.Planning;
 internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? NotCaptured, bool Indirect = false);
 
 /// <summary>
-/// The calling convention of Rust functions (the default "Rust" ABI, not extern "C") on x86-64, as rustc ≥ 1.52
+/// The calling convention of Rust functions (the default "Rust" ABI, not extern "C") on x86-64, as rustc 1.63 (Debian bookworm)
 /// lowers it to LLVM and LLVM's x86-64 backend assigns registers.
 /// </summary>
 /// <remarks>

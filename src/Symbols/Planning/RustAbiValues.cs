@@ -42,19 +42,17 @@ internal static class NativeValues
         return at + 8 <= ProbePlanner.MaxStackWindow ? Source.StackAt((int)at) : null;
     }
 
-    /// <summary>A value the caller placed in memory, passed as its address: copy its bytes, then read it there.</summary>
+    /// <summary>A value the caller placed in memory, passed as its address: copy its bytes, then read it there
+    /// (<see cref="ValuePlanner.ByReference"/>; a Rust String's words are not where a Go-layout string's are).</summary>
     private static (ParamSpec, ValuePlanner.Node?) Indirect(string name, TypeDesc t, Source address, List<DerefSpec> derefs,
         ValuePlanner values, PlanOptions options)
     {
-        if (derefs.Count >= ProbePlanner.MaxDerefs || t.Size <= 0)
+        if (RustAbi.StringLayout(t) is not { } layout) return (new ParamSpec(name, t, [address]), values.ByReference(t, address));
+        if (derefs.Count >= ProbePlanner.MaxDerefs)
             return (new ParamSpec(name, t, [], NotCaptured: $"passed by reference; deref limit ({ProbePlanner.MaxDerefs})"), null);
-        if (t.Size > ProbePlanner.MaxDerefLength)
-            return (new ParamSpec(name, t, [], NotCaptured: $"passed by reference; larger than {ProbePlanner.MaxDerefLength} bytes"), null);
+        // A Rust String: copy its 24 bytes, then the text at the data pointer, as many bytes as its len says.
         derefs.Add(new DerefSpec(address, Source.None, t.Size));
         var copy = derefs.Count - 1;
-        var at = Source.InDeref(copy, 0);
-        if (RustAbi.StringLayout(t) is not { } layout) return (new ParamSpec(name, t, [address]), values.InMemory(t, at));
-        // A Rust String: text at the data pointer, as many bytes as its len says.
         var ptr = Source.InDeref(copy, layout.Ptr);
         var len = Source.InDeref(copy, layout.Len);
         // No memory At: the parts (not the Go layout at At+0, At+8) say where the words are, so freezing keeps them.

@@ -26,7 +26,7 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
     private const int MaxLevel = 4;              // pointer hops followed at most (TypeBuilder.PointerDepth bounds it too)
     private const int MaxArrayParts = 16;        // arrays with more elements are read from memory without following
     private const int InterfaceValueBytes = 64;  // bytes copied of an interface's dynamic value (its size is unknown when planning)
-    private readonly PriorityQueue<Action, (int Level, int Element, int Seq)> _pending = new();
+    private readonly PriorityQueue<Action, (int Level, int Element, int Seq)> _pending = new(); // nearest first, then earliest asked
     private int _seq;
 
     private bool Budget => derefs.Count < ProbePlanner.MaxDerefs;
@@ -49,6 +49,19 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
         var k = 0;
         for (var e = 0; e < classes.Length; e++) regs[e] = !classes[e] && k < ints.Count ? ints[k++] : null;
         return SysV(t, 0, regs);
+    }
+
+    /// <summary>
+    /// A value passed by invisible reference: its address is in <paramref name="pointer"/> (C++ classes that are not
+    /// trivially copyable, psABI §3.2.3 and the Itanium C++ ABI §3.1.2; a value a language passes by pointer). The
+    /// value's bytes are copied now, so its own follows (a std::string typed as a String of 32 bytes: the data at
+    /// bytes 0 and 8) chain from them.
+    /// </summary>
+    public Node ByReference(TypeDesc t, Source pointer)
+    {
+        if (t.Size <= 0 || Add(new DerefSpec(pointer, Source.None, Math.Min(t.Size, ProbePlanner.MaxDerefLength))) is not { } d)
+            return new Node(Source.None) { NotCaptured = t.Size <= 0 ? $"type {t.Name} is not decoded yet" : "depth limit" };
+        return Memory(t, Source.InDeref(d, 0), 1, 0);
     }
 
     /// <summary>Spends the dereference budget on what the trees asked to follow, nearest first.</summary>
@@ -188,9 +201,10 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
                     var max = ProbePlanner.MaxDerefLength / elem.Size * elem.Size;
                     if (Add(new DerefSpec(ptr, second, max, Scale: elem.Size)) is not { } d) return;
                     n.Deref = d;
-                    // Each element that holds pointers may take dereferences of its own, after every sibling's.
+                    // Each element that holds pointers may take dereferences of its own, after every sibling's, and
+                    // element i of every slice at this depth before element i + 1 of any.
                     for (var i = 0; i < max / elem.Size && i < ProbePlanner.MaxDerefs && NeedsFollow(elem); i++)
-                        n.Targets.Add(Memory(elem, Source.InDeref(d, i * elem.Size), level + 1, 1));
+                        n.Targets.Add(Memory(elem, Source.InDeref(d, i * elem.Size), level + 1, i + 1));
                 });
                 break;
             case TypeKind.Interface:
@@ -266,6 +280,7 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
         _ => false,
     };
 
+    /// <param name="element">0 outside slice elements; i + 1 for what element i of a slice holds (and the interface guesses).</param>
     private void Later(int level, int element, Action follow) => _pending.Enqueue(follow, (level, element, _seq++));
 
     private int? Add(DerefSpec d)
