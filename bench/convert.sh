@@ -68,6 +68,10 @@ for run in $(seq 1 "$RUNS"); do
   if [ -z "$best_query" ] || awk "BEGIN {exit !($qs < $best_query)}"; then best_query=$qs; fi
 done
 
+# The bug-report bundle of the same capture (capture + Parquet, zipped): its size against the raw capture.
+"$CALLTAPE" bundle "$CAP" -o "$WORK/bundle.ctape" >/dev/null 2>"$WORK/bundle.err" || { cat "$WORK/bundle.err" >&2; log "bundle failed"; exit 1; }
+BUNDLE_BYTES=$(stat -c %s "$WORK/bundle.ctape")
+
 {
   echo "calltape convert benchmark $STAMP ($(nproc) CPUs, $(uname -r))"
   echo "capture:            $CALLS calls ${RETURNS[*]:-(entries only)}, $((CAP_BYTES / 1048576)) MiB, $(ls "$CAP" | grep -c '^chunk-') chunks"
@@ -75,6 +79,8 @@ done
     "$RUNS" "$(echo "$best_rate / 1000000" | bc -l)" "$best_wall" "$best_cpu" $((best_rss / 1024))
   printf 'query p50/p99:      %.3f s for the whole calltape query process (target: < 1 s)\n' "$best_query"
   echo "parquet:            $(du -sh "$WORK/out" | cut -f1) ($(ls -s --block-size=M "$WORK/out/calls.parquet" | cut -d' ' -f1) calls.parquet)"
+  printf 'bundle:             %d MiB for a %d MiB capture (%.2fx the raw capture)\n' $((BUNDLE_BYTES / 1048576)) $((CAP_BYTES / 1048576)) \
+    "$(echo "$BUNDLE_BYTES / $CAP_BYTES" | bc -l)"
   echo "load average:       $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows wall time, not cpu time)"
   echo "anchors (FACTS.md, quoted, not measured in this run): perf script 0.85 M events/s; uftrace replay 0.93 M calls/s"
   echo "query result:"

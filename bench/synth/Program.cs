@@ -8,13 +8,12 @@ using Calltape.Capture.Model;
 // main.lookup(id int64, name string, ok bool), over 8 threads, 50 ns apart. The shape mirrors the unit tests'
 // synthetic capture so the bench measures the same code paths they check. --returns adds an exit record per call
 // (as calltape-record --returns does for Go: the result in RAX, paired by the g pointer in R14), 2 events a call.
-if (args.Length < 2)
+if (args.Length < 2 || !long.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var calls))
 {
     Console.Error.WriteLine("usage: calltape-synth DIR CALLS [--host NAME] [--start-unix-s S] [--returns] | --nested");
     return 2;
 }
 var dir = args[0];
-var calls = long.Parse(args[1], CultureInfo.InvariantCulture);
 var host = "bench-host";
 var startUnixS = 1_764_000_000L;
 var returns = false;
