@@ -41,40 +41,22 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 OUT="$ROOT/bench/results/rich-$STAMP"
 WORK=$(mktemp -d /tmp/calltape-rich.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 mkdir -p "$OUT"
-log() { echo "bench: $*" >&2; }
 
 BIN="$WORK/rich"
 gcc -O2 -g -fno-omit-frame-pointer -o "$BIN" "$ROOT/bench/rich/rich.c"
 FIRST_INSN=$(objdump -d --no-show-raw-insn "$BIN" | awk '/<rich>:/ {getline; $1=""; sub(/^ +/, ""); print; exit}')
 
-ns_per_call() { sed -n 's/^BENCH .* ns_per_call=\([0-9.]*\) .*/\1/p' "$1" | tail -1; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b<=0) print "n/a"; else printf "%.2f", a/b}'; }
 
 run_untraced() { "$BIN" -n "$1" >"$WORK/t.out"; ns_per_call "$WORK/t.out"; }
 
 run_bpftrace() { # calls
-  local n=$1 pid
-  env --default-signal=INT bpftrace -e "uprobe:$BIN:rich {} uretprobe:$BIN:rich {}" >"$WORK/bt.out" 2>&1 &
-  pid=$!
-  trap 'kill -INT "$pid" 2>/dev/null || true' EXIT
-  for _ in $(seq 300); do
-    grep -q '^Attaching' "$WORK/bt.out" && break
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/bt.out" >&2; log "bpftrace exited before attaching"; exit 1; }
-    sleep 0.1
-  done
-  sleep 1 # bpftrace 0.17 prints "Attaching" before it attaches
-  "$BIN" -n "$n" >"$WORK/t.out"
-  kill -INT "$pid"
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" || true
-  trap - EXIT
+  bpftrace_around "uprobe:$BIN:rich {} uretprobe:$BIN:rich {}" "$BIN" -n "$1"
   ns_per_call "$WORK/t.out"
 }
 
-csv_value() { tail -n 1 | tr -d '\r'; }
 run_calltape() { # calls, capture dir -> ns/call; leaves the peak RSS in $WORK/rss.kb
   local n=$1 dir=$2
   /usr/bin/time -f '%M' -o "$WORK/rss.kb" timeout 300 "$REC" -o "$dir" -p rich --returns --quiet -- "$BIN" -n "$n" \

@@ -56,7 +56,8 @@ ANA=${CALLTAPE_BIN:-$ROOT/src/Analyzer/bin/Release/net10.0/linux-x64/calltape}
 mkdir -p "$OUT"
 
 trap 'rm -rf "$WORK"' EXIT
-log() { echo "bench: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # --- build -------------------------------------------------------------------------------------------------------
 (cd "$ROOT/bench/target" && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=0 "$GO" build -o "$BIN" .)
@@ -72,7 +73,6 @@ if [ "$CALLTAPE" -eq 1 ]; then
 fi
 
 # --- one run of each mode; each prints the target's ns/call ------------------------------------------------------
-ns_per_call() { sed -n 's/^BENCH .* ns_per_call=\([0-9.]*\) .*/\1/p' "$1" | tail -1; }
 
 run_untraced() {
   "$BIN" -n "$1" >"$WORK/t.out"
@@ -81,27 +81,8 @@ run_untraced() {
 
 # bpftrace attaches to the binary's inode, so a target started after "Attaching" is traced from its first call.
 run_bpftrace() { # calls, probe body
-  local n=$1 body=$2 pid
-  # A script's background job starts with SIGINT ignored; restore the default so the SIGINT below reaches it.
-  env --default-signal=INT bpftrace -e "uprobe:$BIN:$FN $body" >"$WORK/bt.out" 2>&1 &
-  pid=$!
-  # This function runs in a $(...) subshell, which does not inherit the EXIT trap: stop bpftrace on any exit here.
-  trap 'kill -INT "$pid" 2>/dev/null || true' EXIT
-  for _ in $(seq 300); do
-    grep -q '^Attaching' "$WORK/bt.out" && break
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/bt.out" >&2; log "bpftrace exited before attaching"; exit 1; }
-    sleep 0.1
-  done
-  grep -q '^Attaching' "$WORK/bt.out" || { log "bpftrace did not attach within 30 s"; exit 1; }
-  # bpftrace 0.17 prints "Attaching N probes..." before it attaches: give it a moment, and let the target wait too.
-  sleep 1
-  "$BIN" -n "$n" -delay 200ms >"$WORK/t.out"
-  kill -INT "$pid"
-  # A SIGINT that lands while bpftrace is still setting up can be lost: fall back to TERM, then KILL.
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" || true
-  trap - EXIT
+  local n=$1 body=$2
+  bpftrace_around "uprobe:$BIN:$FN $body" "$BIN" -n "$n" -delay 200ms
   # count() doubles as a check that every call was probed exactly once (no double hits, no misses).
   if [[ $body == *count* ]]; then
     local c; c=$(sed -n 's/^@c: \([0-9]*\)$/\1/p' "$WORK/bt.out")
@@ -114,7 +95,6 @@ run_bpftrace() { # calls, probe body
 # capture end to end: every call must be in it.
 CAPTURE_EVENTS_SQL=${CAPTURE_EVENTS_SQL:-'SELECT count(*) AS n FROM calls'}
 CAPTURE_DROPS_SQL=${CAPTURE_DROPS_SQL:-'SELECT coalesce(sum(drops), 0) AS n FROM loss'}
-csv_value() { tail -n 1 | tr -d '\r'; } # --format csv: a header line, then the one value
 run_calltape() { # calls, capture dir, [recorder flags]
   local n=$1 dir=$2 flags=${3:-}
   # shellcheck disable=SC2086 # flags is a word list on purpose
@@ -130,7 +110,6 @@ capture_stats() { # capture dir -> "bytes events drops"
   echo "$bytes ${events:-?} ${drops:-?}"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 # --- measure -----------------------------------------------------------------------------------------------------
 MODES=(untraced bpftrace-floor bpftrace-count)
@@ -184,7 +163,6 @@ for m in "${MODES[@]}"; do MARG[$m]=$(awk -v a="${MED[$m]}" -v b="${MED[untraced
 # Zero loss means the capture holds exactly one event per call and the loss table counted no drops.
 ZERO=n/a
 [ "$CALLTAPE" -eq 0 ] || ZERO=$([ "$MAX_EVENTS" = "$MAX_CALLS" ] && [ "$MAX_DROPS" = 0 ] && echo PASS || echo FAIL)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b<=0) print "n/a"; else printf "%.2f", a/b}'; }
 {
   echo "Calltape benchmark $STAMP"
   echo "host: $(uname -r), $(nproc) CPUs; $("$GO" version | cut -d' ' -f3); $(bpftrace --version)"

@@ -46,38 +46,16 @@ public sealed class DebugFileLocator(IReadOnlyList<string> roots)
         return (name, BitConverter.ToUInt32(section, crcAt));
     }
 
-    /// <summary>CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) of a whole file: gdb's gnu_debuglink_crc32, zlib's crc32.</summary>
+    /// <summary>The CRC-32 of a whole file, as .gnu_debuglink stores it.</summary>
     public static uint Crc32Of(string path)
     {
         using var stream = File.OpenRead(path);
         var buffer = new byte[1 << 16];
-        var crc = 0xFFFFFFFFu;
+        var crc = 0u;
         int n;
         while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
-            crc = Crc32Update(crc, buffer.AsSpan(0, n));
-        return ~crc;
-    }
-
-    /// <summary>Folds bytes into a running CRC-32 (start with 0xFFFFFFFF, complement at the end).</summary>
-    public static uint Crc32Update(uint crc, ReadOnlySpan<byte> data)
-    {
-        foreach (var b in data)
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            crc = Crc32.Append(crc, buffer.AsSpan(0, n));
         return crc;
-    }
-
-    private static readonly uint[] Table = BuildTable();
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (uint i = 0; i < 256; i++)
-        {
-            var c = i;
-            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        return table;
     }
 
     private static string? BuildIdOf(string path)

@@ -20,6 +20,10 @@ public static class Demangler
         return DemangleRustLegacy.TryDemangle(symbol) ?? DemangleItanium.TryDemangle(symbol) ?? symbol;
     }
 
+    /// <summary>What a parser throws on a name outside the grammar it knows: the name then stays mangled.</summary>
+    internal static bool IsMalformed(Exception e) =>
+        e is FormatException or ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException;
+
     /// <summary>True when the symbol looks mangled (C++ or Rust), so demangling it may change it.</summary>
     public static bool IsMangled(string symbol) =>
         symbol.StartsWith("_Z", StringComparison.Ordinal) || symbol.StartsWith("_R", StringComparison.Ordinal);

@@ -35,19 +35,7 @@ internal sealed partial class DemangleItanium
             if (d._p != main.Length) return null;
             return dot < 0 ? text : text + CloneSuffixes(symbol[dot..]);
         }
-        catch (FormatException)
-        {
-            return null;
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            return null;
-        }
-        catch (IndexOutOfRangeException)
-        {
-            return null;
-        }
-        catch (OverflowException)
+        catch (Exception e) when (Demangler.IsMalformed(e))
         {
             return null;
         }

@@ -33,19 +33,7 @@ internal sealed class DemangleRustV0
             if (d._p < s.Length) d.Path(inValue: false); // the instantiating crate, not printed
             return d._p == s.Length ? path : null;
         }
-        catch (FormatException)
-        {
-            return null;
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            return null;
-        }
-        catch (IndexOutOfRangeException)
-        {
-            return null;
-        }
-        catch (OverflowException)
+        catch (Exception e) when (Demangler.IsMalformed(e))
         {
             return null;
         }

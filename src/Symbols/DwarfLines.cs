@@ -40,17 +40,17 @@ public sealed class DwarfLines
         var at = 0;
         while (at + 4 <= section.Length)
         {
-            var r = new Reader(section, at);
+            var r = new Dwarf.DwarfCursor(section, ".debug_line") { Position = at };
             ulong unitLength = r.U32();
             var offsetSize = 4;
             if (unitLength == 0xffffffff) { unitLength = r.U64(); offsetSize = 8; }
-            var end = r.Pos + (long)unitLength;
+            var end = r.Position + (long)unitLength;
             if (unitLength == 0 || end > section.Length) break;
             try
             {
-                ParseUnit(new Reader(section, r.Pos, (int)end), offsetSize, lineStr, str, rows);
+                ParseUnit(new Dwarf.DwarfCursor(section, ".debug_line", (int)end) { Position = r.Position }, offsetSize, lineStr, str, rows);
             }
-            catch (IndexOutOfRangeException)
+            catch (InvalidDataException)
             {
                 // A truncated or unknown unit: its rows so far stay, the rest is skipped.
             }
@@ -69,13 +69,13 @@ public sealed class DwarfLines
         return (_file[i], _line[i]);
     }
 
-    private static void ParseUnit(Reader r, int offsetSize, byte[]? lineStr, byte[]? str, List<(ulong, int, string?, bool)> rows)
+    private static void ParseUnit(Dwarf.DwarfCursor r, int offsetSize, byte[]? lineStr, byte[]? str, List<(ulong, int, string?, bool)> rows)
     {
         var version = r.U16();
         if (version is < 2 or > 5) return;
         if (version >= 5) { r.U8(); r.U8(); } // address_size, segment_selector_size
         var headerLength = offsetSize == 8 ? (long)r.U64() : r.U32();
-        var programStart = r.Pos + headerLength;
+        var programStart = r.Position + headerLength;
         var minInst = r.U8();
         if (version >= 4) r.U8(); // maximum_operations_per_instruction (VLIW only)
         r.U8(); // default_is_stmt
@@ -96,22 +96,22 @@ public sealed class DwarfLines
         else
         {
             dirs.Add(""); // index 0: the compilation directory, not named here
-            for (var d = r.CString(); d.Length > 0; d = r.CString()) dirs.Add(d);
+            for (var d = r.InlineString(); d.Length > 0; d = r.InlineString()) dirs.Add(d);
             files.Add(null); // file numbers are 1-based before DWARF 5
-            for (var f = r.CString(); f.Length > 0; f = r.CString())
+            for (var f = r.InlineString(); f.Length > 0; f = r.InlineString())
             {
                 var dir = (int)r.Uleb(); r.Uleb(); r.Uleb();
                 files.Add(Join(dirs, dir, f));
             }
         }
 
-        r.Pos = (int)programStart;
+        r.Position = (int)programStart;
         ulong address = 0;
         int file = 1, line = 1;
         string? FileName() => file >= 0 && file < files.Count ? files[file] : null;
         void Row(bool end) => rows.Add((address, line, FileName(), end));
         void Reset() { address = 0; file = 1; line = 1; }
-        while (r.Pos < r.End)
+        while (r.Position < r.End)
         {
             var op = r.U8();
             if (op >= opcodeBase)
@@ -126,18 +126,18 @@ public sealed class DwarfLines
             {
                 case 0:
                     var len = (int)r.Uleb();
-                    var next = r.Pos + len;
+                    var next = r.Position + len;
                     if (len == 0) break;
                     switch (r.U8())
                     {
                         case 1: Row(true); Reset(); break;       // DW_LNE_end_sequence
                         case 2: address = r.U64(); break;        // DW_LNE_set_address (8-byte addresses: x86-64)
                         case 3:                                  // DW_LNE_define_file (DWARF 2-4)
-                            var name = r.CString(); var dir = (int)r.Uleb(); r.Uleb(); r.Uleb();
+                            var name = r.InlineString(); var dir = (int)r.Uleb(); r.Uleb(); r.Uleb();
                             files.Add(Join(dirs, dir, name));
                             break;
                     }
-                    r.Pos = next;
+                    r.Position = next;
                     break;
                 case 1: Row(false); break;                                   // DW_LNS_copy
                 case 2: address += r.Uleb() * minInst; break;                // DW_LNS_advance_pc
@@ -153,7 +153,7 @@ public sealed class DwarfLines
     }
 
     /// <summary>A DWARF 5 directory or file name table: (DW_LNCT_path, DW_LNCT_directory_index) per entry.</summary>
-    private static List<(string? Path, int Dir)> Entries(Reader r, int offsetSize, byte[]? lineStr, byte[]? str)
+    private static List<(string? Path, int Dir)> Entries(Dwarf.DwarfCursor r, int offsetSize, byte[]? lineStr, byte[]? str)
     {
         var formatCount = r.U8();
         var formats = new (ulong Type, ulong Form)[formatCount];
@@ -176,11 +176,11 @@ public sealed class DwarfLines
     }
 
     /// <summary>Reads one attribute value of the forms line tables use (DWARF 5 7.5.6); a string or a number.</summary>
-    private static (string? S, ulong N) Form(Reader r, ulong form, int offsetSize, byte[]? lineStr, byte[]? str)
+    private static (string? S, ulong N) Form(Dwarf.DwarfCursor r, ulong form, int offsetSize, byte[]? lineStr, byte[]? str)
     {
         switch (form)
         {
-            case 0x08: return (r.CString(), 0);                                            // DW_FORM_string
+            case 0x08: return (r.InlineString(), 0);                                            // DW_FORM_string
             case 0x1f: return (StrAt(lineStr, offsetSize == 8 ? r.U64() : r.U32()), 0);    // DW_FORM_line_strp
             case 0x0e: return (StrAt(str, offsetSize == 8 ? r.U64() : r.U32()), 0);        // DW_FORM_strp
             case 0x0f: return (null, r.Uleb());                                            // DW_FORM_udata
@@ -188,9 +188,9 @@ public sealed class DwarfLines
             case 0x05: return (null, r.U16());                                             // DW_FORM_data2
             case 0x06: return (null, r.U32());                                             // DW_FORM_data4
             case 0x07: return (null, r.U64());                                             // DW_FORM_data8
-            case 0x1e: r.Pos += 16; return (null, 0);                                      // DW_FORM_data16 (MD5)
-            case 0x09: r.Pos += (int)r.Uleb(); return (null, 0);                           // DW_FORM_block
-            default: throw new IndexOutOfRangeException($"line table form 0x{form:x}"); // unknown: give up on the unit
+            case 0x1e: r.Position += 16; return (null, 0);                                      // DW_FORM_data16 (MD5)
+            case 0x09: r.Position += (int)r.Uleb(); return (null, 0);                           // DW_FORM_block
+            default: throw r.Bad($"line table form 0x{form:x}"); // unknown: give up on the unit
         }
     }
 
@@ -207,60 +207,5 @@ public sealed class DwarfLines
         if (name is null) return null;
         if (name.StartsWith('/') || dir < 0 || dir >= dirs.Count || dirs[dir].Length == 0) return name;
         return dirs[dir].TrimEnd('/') + "/" + name;
-    }
-
-    /// <summary>A little-endian cursor over one unit; reads past End throw IndexOutOfRangeException.</summary>
-    private sealed class Reader(byte[] b, int pos, int end = -1)
-    {
-        public int Pos { get; set; } = pos;
-        public int End { get; } = end < 0 ? b.Length : end;
-
-        private ReadOnlySpan<byte> Take(int n)
-        {
-            if (Pos + n > End || Pos < 0) throw new IndexOutOfRangeException();
-            var s = b.AsSpan(Pos, n);
-            Pos += n;
-            return s;
-        }
-
-        public byte U8() => Take(1)[0];
-        public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
-        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-        public ulong U64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
-
-        public ulong Uleb()
-        {
-            ulong v = 0;
-            for (var shift = 0; ; shift += 7)
-            {
-                var x = U8();
-                if (shift < 64) v |= (ulong)(x & 0x7f) << shift;
-                if ((x & 0x80) == 0) return v;
-            }
-        }
-
-        public long Sleb()
-        {
-            long v = 0;
-            var shift = 0;
-            byte x;
-            do
-            {
-                x = U8();
-                if (shift < 64) v |= (long)(x & 0x7f) << shift;
-                shift += 7;
-            } while ((x & 0x80) != 0);
-            if (shift < 64 && (x & 0x40) != 0) v |= -1L << shift;
-            return v;
-        }
-
-        public string CString()
-        {
-            var span = b.AsSpan(Pos, End - Pos);
-            var n = span.IndexOf((byte)0);
-            if (n < 0) throw new IndexOutOfRangeException();
-            Pos += n + 1;
-            return Encoding.UTF8.GetString(span[..n]);
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Calltape.Capture;
+using Calltape.Symbols;
 
 namespace Calltape.Analyzer.Bundles;
 

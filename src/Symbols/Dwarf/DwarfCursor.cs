@@ -4,11 +4,13 @@ using System.Text;
 namespace Calltape.Symbols.Dwarf;
 
 /// <summary>A little-endian read cursor over one DWARF section, with LEB128 (DWARF 5 §7.6) and offset-size reads.</summary>
-internal sealed class DwarfCursor(byte[] data, string section)
+/// <param name="end">Where reads stop (one unit of a section); the section's end by default.</param>
+internal sealed class DwarfCursor(byte[] data, string section, int end = -1)
 {
     public byte[] Data { get; } = data;
     public int Position { get; set; }
-    public bool AtEnd => Position >= Data.Length;
+    public int End { get; } = end < 0 || end > data.Length ? data.Length : end;
+    public bool AtEnd => Position >= End;
 
     public byte U8() { Need(1); return Data[Position++]; }
     public ushort U16() { Need(2); var v = BinaryPrimitives.ReadUInt16LittleEndian(Data.AsSpan(Position)); Position += 2; return v; }
@@ -50,7 +52,7 @@ internal sealed class DwarfCursor(byte[] data, string section)
 
     public void Skip(ulong n)
     {
-        if (n > (ulong)(Data.Length - Position)) throw Bad("attribute runs past the end of the section");
+        if (Position < 0 || n > (ulong)(End - Position)) throw Bad("attribute runs past the end of the section");
         Position += (int)n;
     }
 
@@ -63,10 +65,21 @@ internal sealed class DwarfCursor(byte[] data, string section)
         return Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
     }
 
+    /// <summary>A NUL-terminated string at the cursor (DW_FORM_string, line table file names), consumed with its NUL.</summary>
+    public string InlineString()
+    {
+        Need(0);
+        var span = Data.AsSpan(Position, End - Position);
+        var n = span.IndexOf((byte)0);
+        if (n < 0) throw Bad("unterminated string");
+        Position += n + 1;
+        return Encoding.UTF8.GetString(span[..n]);
+    }
+
     public InvalidDataException Bad(string what) => new($"{section}: {what} at offset 0x{Position:x}");
 
     private void Need(int n)
     {
-        if (Position + n > Data.Length) throw Bad("unexpected end of section");
+        if (Position < 0 || Position + n > End) throw Bad("unexpected end of section");
     }
 }

@@ -1,11 +1,13 @@
-namespace Calltape.Analyzer.Bundles;
+namespace Calltape.Symbols;
 
-/// <summary>The zip CRC-32 (IEEE 802.3, reflected 0xEDB88320), to verify extracted entries against their headers.</summary>
+/// <summary>CRC-32 (IEEE 802.3, reflected 0xEDB88320): zip entries (bundles) and .gnu_debuglink's checksum (gdb's
+/// gnu_debuglink_crc32 is the same function).</summary>
 /// <remarks>Hand-rolled because the BCL's System.IO.Hashing is a separate package and a table is ten lines.</remarks>
-internal static class Crc32
+public static class Crc32
 {
     private static readonly uint[] Table = Build();
 
+    /// <summary>The CRC of what came before (0 for nothing) extended by <paramref name="data"/>.</summary>
     public static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
         var c = ~crc;
