@@ -31,21 +31,19 @@ internal sealed class CallsTable : IAsyncDisposable
     private readonly Stream _stream;
     private readonly ParquetWriter _writer;
     private readonly int _capacity;
-    private Batch _current;
-    private Batch? _spare;
-    private Task _pending = Task.CompletedTask;
+    private readonly DoubleBuffer<Batch> _rows;
 
     private CallsTable(int capacity, Stream stream, ParquetWriter writer)
     {
         _capacity = capacity;
-        _current = new Batch(capacity);
+        _rows = new DoubleBuffer<Batch>(new Batch(capacity), b => b.Count, _ => new Batch(capacity), WriteAsync);
         _stream = stream;
         _writer = writer;
     }
 
     public long Rows { get; private set; }
 
-    public bool IsFull => _current.Count == _capacity;
+    public bool IsFull => _rows.Current.Count == _capacity;
 
     public static async Task<CallsTable> CreateAsync(string dir, int rowGroupRows)
     {
@@ -60,7 +58,7 @@ internal sealed class CallsTable : IAsyncDisposable
     public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, string function, string? buildId, string args,
         long? durationNs = null, string? ret = null, int? stackId = null, long? goid = null)
     {
-        var b = _current;
+        var b = _rows.Current;
         var row = b.Count++;
         b.Ts[row] = ts;
         b.Ktime[row] = (long)ktime;
@@ -79,22 +77,10 @@ internal sealed class CallsTable : IAsyncDisposable
     }
 
     /// <summary>Starts writing the buffered rows as one row group and returns once the other buffer is free to fill.</summary>
-    public async Task FlushAsync()
-    {
-        if (_current.Count == 0) return;
-        await _pending;
-        var full = _current;
-        _current = _spare ?? new Batch(_capacity);
-        _spare = full;
-        _pending = Task.Run(() => WriteAsync(full));
-    }
+    public Task FlushAsync() => _rows.FlushAsync();
 
     /// <summary>Flushes what is buffered and waits for every write to finish.</summary>
-    public async Task CompleteAsync()
-    {
-        await FlushAsync();
-        await _pending;
-    }
+    public Task CompleteAsync() => _rows.CompleteAsync();
 
     private async Task WriteAsync(Batch b)
     {
@@ -121,9 +107,7 @@ internal sealed class CallsTable : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Never leave a write running against a disposed stream. Its failure, if any, was already thrown by
-        // CompleteAsync, or is secondary to the exception that is unwinding the conversion.
-        await _pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _rows.SettleAsync(); // never leave a write running against a disposed stream
         await _writer.DisposeAsync();
         await _stream.DisposeAsync();
     }

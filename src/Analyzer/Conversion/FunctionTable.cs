@@ -18,19 +18,16 @@ internal sealed class FunctionTable : IAsyncDisposable
     private const int InitialRows = 4096;
 
     private readonly int _rowGroupRows;
-    private readonly DataField[] _fields;
     private readonly Stream _stream;
     private readonly ParquetWriter _writer;
-    private Batch _current;
-    private Batch? _spare;
-    private Task _pending = Task.CompletedTask;
+    private readonly DoubleBuffer<Batch> _rows;
 
     private FunctionTable(FunctionTableSpec spec, DataField[] fields, int rowGroupRows, Stream stream, ParquetWriter writer)
     {
         Spec = spec;
-        _fields = fields;
         _rowGroupRows = rowGroupRows;
-        _current = new Batch(spec, fields, Math.Min(rowGroupRows, InitialRows));
+        _rows = new DoubleBuffer<Batch>(new Batch(spec, fields, Math.Min(rowGroupRows, InitialRows)), b => b.Count,
+            full => new Batch(spec, fields, full.Ts.Length), WriteAsync);
         _stream = stream;
         _writer = writer;
     }
@@ -39,15 +36,15 @@ internal sealed class FunctionTable : IAsyncDisposable
 
     /// <summary>The parameter columns of the batch being filled, in the order of <see cref="FunctionTableSpec.Columns"/>.</summary>
     /// <remarks>Swapped by <see cref="FlushAsync"/>: read it again after every flush.</remarks>
-    public ParamColumn[] Columns => _current.Columns;
+    public ParamColumn[] Columns => _rows.Current.Columns;
 
     /// <summary>Rows written so far, flushed or not.</summary>
     public long Rows { get; private set; }
 
     /// <summary>Rows buffered in the current row group.</summary>
-    public int Count => _current.Count;
+    public int Count => _rows.Current.Count;
 
-    public bool IsFull => _current.Count == _rowGroupRows;
+    public bool IsFull => _rows.Current.Count == _rowGroupRows;
 
     public static async Task<FunctionTable> CreateAsync(string dir, FunctionTableSpec spec, int rowGroupRows)
     {
@@ -62,7 +59,7 @@ internal sealed class FunctionTable : IAsyncDisposable
     /// <summary>Starts a row; the caller then sets every parameter column at the returned index and calls <see cref="Commit"/>.</summary>
     public int Begin(long ts, uint pid, uint tid)
     {
-        var b = _current;
+        var b = _rows.Current;
         var row = b.Count;
         if (row == b.Ts.Length) b.Grow((int)Math.Min((long)row * 2, _rowGroupRows));
         b.Ts[row] = ts;
@@ -73,27 +70,15 @@ internal sealed class FunctionTable : IAsyncDisposable
 
     public void Commit()
     {
-        _current.Count++;
+        _rows.Current.Count++;
         Rows++;
     }
 
     /// <summary>Starts writing the buffered rows as one row group; returns once the other buffer is free to fill.</summary>
-    public async Task FlushAsync()
-    {
-        if (_current.Count == 0) return;
-        await _pending;
-        var full = _current;
-        _current = _spare ?? new Batch(Spec, _fields, full.Ts.Length);
-        _spare = full;
-        _pending = Task.Run(() => WriteAsync(full));
-    }
+    public Task FlushAsync() => _rows.FlushAsync();
 
     /// <summary>Flushes what is buffered and waits for every write to finish.</summary>
-    public async Task CompleteAsync()
-    {
-        await FlushAsync();
-        await _pending;
-    }
+    public Task CompleteAsync() => _rows.CompleteAsync();
 
     private async Task WriteAsync(Batch b)
     {
@@ -112,8 +97,7 @@ internal sealed class FunctionTable : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Never leave a write running against a disposed stream (see CallsTable.DisposeAsync).
-        await _pending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _rows.SettleAsync(); // never leave a write running against a disposed stream
         await _writer.DisposeAsync();
         await _stream.DisposeAsync();
     }
