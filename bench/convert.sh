@@ -7,8 +7,9 @@
 # record per call, so there are 2N events and duration_ns is set), then, R times (default 3, best reported):
 #   convert     calltape convert under /usr/bin/time -v: events/s (as convert reports it), wall time, peak RSS
 #   query       calltape query of per-function p50/p99 over calls.parquet (the issue's target: under 1 s)
-# and prints the decode anchors measured on this kind of machine (docs: /work/shared/notes/FACTS.md):
-# perf script 0.85 M events/s, uftrace replay 0.93 M calls/s. Results go to bench/results/convert-STAMP.txt.
+# and the decode anchors measured in the same run by bench/anchors.sh (perf script over uprobe events, uftrace replay
+# over recorded calls; min(N, 2 M) calls each; FACTS.md quotes 0.85 M events/s and 0.93 M calls/s for them).
+# Results go to bench/results/convert-STAMP.txt.
 # Wall times move with other load on the machine: the script prints the load average next to them.
 set -euo pipefail
 
@@ -72,6 +73,11 @@ done
 "$CALLTAPE" bundle "$CAP" -o "$WORK/bundle.ctape" >/dev/null 2>"$WORK/bundle.err" || { cat "$WORK/bundle.err" >&2; log "bundle failed"; exit 1; }
 BUNDLE_BYTES=$(stat -c %s "$WORK/bundle.ctape")
 
+ANCHORS=$("$ROOT/bench/anchors.sh" --calls $((CALLS < 2000000 ? CALLS : 2000000)) 2>"$WORK/anchors.err") \
+  || { cat "$WORK/anchors.err" >&2; log "anchors failed"; exit 1; }
+PERF_RATE=$(sed -n 's/^anchor perf-script \([0-9]*\) .*/\1/p' <<<"$ANCHORS")
+UFTRACE_RATE=$(sed -n 's/^anchor uftrace-replay \([0-9]*\) .*/\1/p' <<<"$ANCHORS")
+
 {
   echo "calltape convert benchmark $STAMP ($(nproc) CPUs, $(uname -r))"
   echo "capture:            $CALLS calls ${RETURNS[*]:-(entries only)}, $((CAP_BYTES / 1048576)) MiB, $(ls "$CAP" | grep -c '^chunk-') chunks"
@@ -82,7 +88,9 @@ BUNDLE_BYTES=$(stat -c %s "$WORK/bundle.ctape")
   printf 'bundle:             %d MiB for a %d MiB capture (%.2fx the raw capture)\n' $((BUNDLE_BYTES / 1048576)) $((CAP_BYTES / 1048576)) \
     "$(echo "$BUNDLE_BYTES / $CAP_BYTES" | bc -l)"
   echo "load average:       $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows wall time, not cpu time)"
-  echo "anchors (FACTS.md, quoted, not measured in this run): perf script 0.85 M events/s; uftrace replay 0.93 M calls/s"
+  sed 's/^/anchors (measured now): /' <<<"$ANCHORS"
+  printf 'convert against the anchors: %.2fx perf script, %.2fx uftrace replay\n' \
+    "$(echo "$best_rate / $PERF_RATE" | bc -l)" "$(echo "$best_rate / $UFTRACE_RATE" | bc -l)"
   echo "query result:"
   sed 's/^/  /' "$WORK/query.out"
 } | tee "$OUT"

@@ -11,7 +11,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 need=()
 # g++ builds the C++ fixtures (libstdc++ std::string layout); rustc (bookworm 1.63) builds the Rust fixtures.
-for p in libbpf-dev golang-go bpftrace zlib1g-dev curl g++ rustc; do
+# linux-perf and uftrace are the decode anchors of bench/anchors.sh, as bpftrace is the cost floor of bench/run.sh.
+for p in libbpf-dev golang-go bpftrace zlib1g-dev curl g++ rustc linux-perf uftrace bc; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 [ -x /usr/lib/go-1.26/bin/go ] || need+=(golang-1.26-go)
