@@ -101,9 +101,30 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         {
             var f = t.Fields[i];
             names[i] = string.IsNullOrEmpty(f.Name) ? $"_{i}" : f.Name;
-            values[i] = f.BitSize != 0 ? DecodedValue.Missing("bit-field") : Decode(f.Type, Child(s, i, f.Offset));
+            values[i] = f.BitSize != 0 ? BitField(f, Child(s, i, f.Offset)) : Decode(f.Type, Child(s, i, f.Offset));
         }
         return new DecodedValue(new StructValue(names, values), null);
+    }
+
+    /// <summary>A C bit-field: BitSize bits from bit BitOffset of the bytes at its Offset, sign-extended for a signed
+    /// type. Bits that straddle two registers (an eightbyte boundary, psABI §3.2.3) are not read.</summary>
+    private DecodedValue BitField(FieldDesc f, ValueSpec s)
+    {
+        var bytes = (f.BitOffset + f.BitSize + 7) / 8;
+        if (f.BitOffset < 0 || f.BitSize is < 1 or > 64 || bytes > 8) return DecodedValue.Missing("bit-field");
+        if (s.NotCaptured is { } why0) return DecodedValue.Missing(why0);
+        if (s.Parts.Count > 0 || (s.At.Kind == SourceKind.Register && s.RegOffset + bytes > 8))
+            return DecodedValue.Missing("bit-field across registers");
+        if (!Read(s, bytes, out var raw, out var why)) return DecodedValue.Missing(why!);
+        var v = raw >> f.BitOffset;
+        if (f.BitSize < 64) v &= (1UL << f.BitSize) - 1;
+        return f.Type.Kind switch
+        {
+            TypeKind.Bool => new DecodedValue(v != 0, null),
+            TypeKind.Int when f.BitSize < 64 && (v >> (f.BitSize - 1) & 1) != 0 => new DecodedValue((long)(v | ~0UL << f.BitSize), null),
+            TypeKind.Int => new DecodedValue((long)v, null),
+            _ => new DecodedValue(v, null),
+        };
     }
 
     private DecodedValue Array(TypeDesc t, ValueSpec s)

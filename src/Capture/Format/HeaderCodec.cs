@@ -216,9 +216,10 @@ public static class HeaderCodec
         w.WriteArrayHeader(t.Fields.Count);
         foreach (var f in t.Fields)
         {
-            // A 4th element, the bit-field width, only for bit-fields: other types stay as before.
-            w.WriteArrayHeader(f.BitSize == 0 ? 3 : 4); w.Write(f.Name); w.Write(f.Offset); WriteType(ref w, f.Type);
+            // A 4th and 5th element, the bit-field width and first bit, only for bit-fields: other types stay as before.
+            w.WriteArrayHeader(f.BitSize == 0 ? 3 : f.BitOffset < 0 ? 4 : 5); w.Write(f.Name); w.Write(f.Offset); WriteType(ref w, f.Type);
             if (f.BitSize != 0) w.Write(f.BitSize);
+            if (f.BitSize != 0 && f.BitOffset >= 0) w.Write(f.BitOffset);
         }
     }
 
@@ -231,10 +232,12 @@ public static class HeaderCodec
         for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
         {
             var n = r.ReadArrayHeader();
-            if (n is not (3 or 4)) throw new InvalidDataException($"a field has {n} elements, not 3 or 4");
+            if (n is < 3 or > 5) throw new InvalidDataException($"a field has {n} elements, not 3 to 5");
             var fname = ReadStr(ref r); var off = r.ReadInt32();
             var field = new FieldDesc(fname, off, ReadType(ref r));
-            fields.Add(n == 4 ? field with { BitSize = r.ReadInt32() } : field);
+            if (n >= 4) field = field with { BitSize = r.ReadInt32() };
+            if (n >= 5) field = field with { BitOffset = r.ReadInt32() };
+            fields.Add(field);
         }
         return new TypeDesc(name, kind, size) { Elem = elem, Count = count, Fields = fields };
     }

@@ -26,6 +26,10 @@ public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
 public sealed record FieldDesc(string Name, int Offset, TypeDesc Type)
 {
     /// <summary>For a C bit-field, its width in bits (DW_AT_bit_size): it shares bytes with its neighbours, so the
-    /// decoder marks it rather than reading Type.Size bytes at Offset; 0 for ordinary fields.</summary>
+    /// decoder reads its bits, not Type.Size bytes at Offset; 0 for ordinary fields.</summary>
     public int BitSize { get; init; }
+
+    /// <summary>For a bit-field, where its lowest bit is, counted from bit 0 of the byte at Offset (0–7); -1 when the
+    /// capture does not say (written before bit offsets were kept), and the field is then marked, never guessed.</summary>
+    public int BitOffset { get; init; } = -1;
 }

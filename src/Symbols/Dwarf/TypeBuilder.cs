@@ -160,13 +160,34 @@ internal sealed class TypeBuilder(DieIndex index)
         foreach (var m in die.Unit.Children(die))
         {
             if (m.Tag != DwTag.Member) continue;
-            fields.Add(new FieldDesc(m.String(DwAt.Name) ?? "", MemberOffset(m), Build(m.Reference(DwAt.Type), depth))
+            var type = Build(m.Reference(DwAt.Type), depth);
+            var bits = (int)(m.Constant(DwAtBitSize) ?? 0);
+            if (bits == 0)
             {
-                BitSize = (int)(m.Constant(DwAtBitSize) ?? 0),
-            });
+                fields.Add(new FieldDesc(m.String(DwAt.Name) ?? "", MemberOffset(m), type));
+                continue;
+            }
+            var at = BitPosition(m, bits, type);
+            fields.Add(new FieldDesc(m.String(DwAt.Name) ?? "", (int)(at / 8), type) { BitSize = bits, BitOffset = (int)(at % 8) });
         }
         return fields;
     }
+
+    /// <summary>
+    /// A bit-field's first bit, counted from bit 0 of the struct (little-endian): DW_AT_data_bit_offset (DWARF 4+,
+    /// §5.7.6), else DWARF 2/3's DW_AT_bit_offset, which counts from the most significant bit of a storage unit of
+    /// DW_AT_byte_size bytes (or the type's size) at DW_AT_data_member_location.
+    /// </summary>
+    private static long BitPosition(Die m, int bits, TypeDesc type)
+    {
+        if (m.Constant(DwAtDataBitOffset) is { } dataBit) return dataBit;
+        var storage = m.Constant(DwAt.ByteSize) ?? type.Size;
+        if (m.Constant(DwAtBitOffsetV2) is { } fromTop) return MemberOffset(m) * 8L + storage * 8 - fromTop - bits;
+        return MemberOffset(m) * 8L;
+    }
+
+    private const ushort DwAtDataBitOffset = 0x6b; // DWARF 5 §7.5.4
+    private const ushort DwAtBitOffsetV2 = 0x0c;   // DWARF 3 §5.6.6 (deprecated in DWARF 4)
 
     /// <summary>DW_AT_data_member_location: a constant, or (DWARF 2 style) an expression "DW_OP_plus_uconst n".</summary>
     private static int MemberOffset(Die m)

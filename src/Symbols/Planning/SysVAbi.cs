@@ -65,7 +65,16 @@ internal static class SysVAbi
         {
             case TypeKind.Struct:
                 foreach (var f in t.Fields)
+                {
+                    // A bit-field is INTEGER class in whichever eightbytes its bits touch; it need not be aligned.
+                    if (f.BitSize != 0)
+                    {
+                        var first = offset + f.Offset + Math.Max(f.BitOffset, 0) / 8;
+                        if (!Mark(first, (Math.Max(f.BitOffset, 0) % 8 + f.BitSize + 7) / 8, anyLeaf, anyInt)) return false;
+                        continue;
+                    }
                     if (!Leaves(f.Type, offset + f.Offset, anyInt, anyLeaf)) return false;
+                }
                 return true;
             case TypeKind.Array when t.Elem is not null:
                 for (long k = 0; k < t.Count; k++)

@@ -89,4 +89,24 @@ public class SysVPlanningTests
         Assert.All(ptrs.Values, p => Assert.Equal(TypeKind.Pointer, p.Type.Kind)); // void*, int*, unsigned char*
         Assert.Empty(ptrProbe.Plan.Derefs);
     }
+
+    /// <summary>Bit-fields are placed the same from DWARF 5's DW_AT_data_bit_offset and DWARF 4's DW_AT_bit_offset
+    /// (counted from the storage unit's top bit), and the struct holding them stays in registers (INTEGER class).</summary>
+    [Theory]
+    [InlineData("gcc", "-O0 -gdwarf-4")]
+    [InlineData("gcc", "-O0 -gdwarf-5")]
+    [InlineData("clang-14", "-O0 -gdwarf-4")]
+    [InlineData("clang-14", "-O0 -gdwarf-5")]
+    public void BitFieldsArePlacedByBitAndPassedInRegisters(string compiler, string flags)
+    {
+        var p = Params(CFixtures.Build("abi", flags, compiler), "abi_bitfields", out _);
+        var fields = p["f"].Type.Fields.ToDictionary(f => f.Name, f => (f.Offset, f.BitOffset, f.BitSize));
+        // struct flags { unsigned lo : 3; unsigned hi : 5; int n; signed s : 4; } (tests/fixtures/c/abi.c)
+        Assert.Equal((0, 0, 3), fields["lo"]);
+        Assert.Equal((0, 3, 5), fields["hi"]);
+        Assert.Equal((4, -1, 0), fields["n"]);
+        Assert.Equal((8, 0, 4), fields["s"]);
+        Assert.Equal([Source.Of(Reg.Rdi), Source.Of(Reg.Rsi)], p["f"].Pieces);
+        Assert.Equal([Source.Of(Reg.Rdx)], p["k"].Pieces);
+    }
 }
