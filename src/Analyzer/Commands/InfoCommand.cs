@@ -37,11 +37,13 @@ public static class InfoCommand
         var hasExits = paired.Count > 0;
         var pairer = new CallPairer<byte>();
         var abandoned = new List<byte>();
-        long withStack = 0;
+        long withStack = 0, entries = 0;
         foreach (var ev in reader.Events())
         {
             total++;
             if (ev.UserStack is not null) withStack++;
+            // Calls are entries: exit probes never record stacks, so they do not count as calls without one.
+            if (!byId.TryGetValue(ev.Probe, out var p0) || p0.Kind == ProbeKind.Entry) entries++;
             // Pairs exactly as convert does, so the counts here are the NULL durations there.
             if (hasExits && byId.TryGetValue(ev.Probe, out var probe))
             {
@@ -83,7 +85,7 @@ public static class InfoCommand
             var truncated = stacks.Count(s => s.Flags.HasFlag(StackFlags.Truncated));
             var faults = stacks.Count(s => s.Flags.HasFlag(StackFlags.Fault));
             o.WriteLine($"stacks      {ProbeText.Count(stacks.Count)} distinct user stacks for {ProbeText.Count(withStack)} calls"
-                + $" ({ProbeText.Count(total - withStack)} calls without one); {truncated} cut at --stack-depth, {faults} ended at a frame without frame pointer");
+                + $" ({ProbeText.Count(entries - withStack)} calls without one); {truncated} cut at --stack-depth, {faults} ended at a frame without frame pointer");
         }
         if (total > 0)
         {
