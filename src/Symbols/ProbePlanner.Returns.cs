@@ -92,7 +92,7 @@ public static partial class ProbePlanner
             var values = new ValuePlanner(derefs, options, cStrings: true);
             ValuePlanner.Node? node = null;
             ParamSpec spec;
-            if (RustAbi.IsRust(info)) spec = RustResult(name, t, derefs, options);
+            if (RustAbi.IsRust(info)) (spec, node) = RustResult(name, t, derefs, values, options);
             else if (t.Kind == TypeKind.Float) spec = new ParamSpec(name, t, [], NotCaptured: "float register");
             // A C++ class non-trivial for calls (a std::string too) is returned in memory whatever its size (Itanium C++ ABI §3.1.3.1).
             else if (t.Kind is TypeKind.Struct or TypeKind.Array or TypeKind.String && (result.PassedByReference || SysVAbi.ReturnsInMemory(t)))
@@ -119,13 +119,17 @@ public static partial class ProbePlanner
         return Exit(id, entry, entry.ProbeOffset, entry.FileOffset, plan, specs) with { Uretprobe = true };
     }
 
-    /// <summary>A Rust result: RAX, or RAX:RDX for a fat pointer or a 9–16 byte aggregate (Planning/RustAbi.cs).</summary>
-    private static ParamSpec RustResult(string name, TypeDesc t, List<DerefSpec> derefs, PlanOptions options)
+    /// <summary>A Rust result: RAX, or RAX:RDX for a fat pointer or a 9–16 byte aggregate, or the caller's buffer at RAX
+    /// for a larger one (Planning/RustAbi.cs).</summary>
+    private static (ParamSpec, ValuePlanner.Node?) RustResult(string name, TypeDesc t, List<DerefSpec> derefs, ValuePlanner values,
+        PlanOptions options)
     {
         var (type, regs, why) = RustAbi.Result(t);
-        if (regs is null) return new ParamSpec(name, t, [], NotCaptured: why);
-        if (type.Kind is TypeKind.Struct or TypeKind.Array) return new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is not decoded yet");
-        return CaptureScalar(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options);
+        if (RustAbi.ReturnsInMemory(t)) return NativeValues.ReturnedInMemory(name, t, derefs, values, options);
+        if (regs is null) return (new ParamSpec(name, t, [], NotCaptured: why), null);
+        if (type.Kind == TypeKind.Struct && type.Fields.Count > 0) return NativeValues.StructInRegisters(name, type, regs);
+        if (type.Kind is TypeKind.Struct or TypeKind.Array) return (new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is not decoded yet"), null);
+        return (CaptureScalar(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options), null);
     }
 
     private static ProbeSpec Exit(int id, ProbeSpec entry, ulong probeOffset, ulong fileOffset, CapturePlan plan, IReadOnlyList<ParamSpec> results)

@@ -131,6 +131,9 @@ internal static class RustAbi
         };
     }
 
+    /// <summary>True when rustc returns the value through a caller's buffer (an aggregate over 16 bytes: PassMode::Indirect).</summary>
+    public static bool ReturnsInMemory(TypeDesc t) => Classify(t, out _) == Pass.Indirect;
+
     /// <summary>A Rust reference (&amp;T, &amp;mut T: rustc names the pointer type "&amp;T") or an Option of one: never dangling, so worth following.</summary>
     public static bool IsReference(TypeDesc t) =>
         t.Kind == TypeKind.Pointer && (t.Name.StartsWith('&') || t.Name.StartsWith("Option<&", StringComparison.Ordinal));

@@ -42,6 +42,21 @@ internal static class NativeValues
         return at + 8 <= ProbePlanner.MaxStackWindow ? Source.StackAt((int)at) : null;
     }
 
+    /// <summary>A Rust result returned in memory: the caller's buffer, whose address the callee hands back in RAX (LLVM
+    /// returns the sret pointer in RAX on x86-64 for every calling convention, as the psABI §3.2.3 asks of C).</summary>
+    public static (ParamSpec, ValuePlanner.Node?) ReturnedInMemory(string name, TypeDesc t, List<DerefSpec> derefs,
+        ValuePlanner values, PlanOptions options) =>
+        t.Size > ProbePlanner.MaxDerefLength
+            ? (new ParamSpec(name, t, [], NotCaptured: $"returned in memory beyond {ProbePlanner.MaxDerefLength} bytes"), null)
+            : Indirect(name, t, Source.Of(Reg.Rax), derefs, values, options);
+
+    /// <summary>A Rust struct result in RAX (and RDX): its fields from those registers, as for an argument.</summary>
+    public static (ParamSpec, ValuePlanner.Node?) StructInRegisters(string name, TypeDesc t, IReadOnlyList<Reg> regs)
+    {
+        var loc = ArgLocation.InRegisters(regs, 0);
+        return (new ParamSpec(name, t, regs.Select(Source.Of).ToArray()), StructNode(t, loc));
+    }
+
     /// <summary>A value the caller placed in memory, passed as its address: copy its bytes, then read it there
     /// (<see cref="ValuePlanner.ByReference"/>; a Rust String's words are not where a Go-layout string's are).</summary>
     private static (ParamSpec, ValuePlanner.Node?) Indirect(string name, TypeDesc t, Source address, List<DerefSpec> derefs,
