@@ -42,10 +42,11 @@ public static class InfoCommand
         {
             total++;
             if (ev.UserStack is not null) withStack++;
+            var probe = byId.GetValueOrDefault(ev.Probe);
             // Calls are entries: exit probes never record stacks, so they do not count as calls without one.
-            if (!byId.TryGetValue(ev.Probe, out var p0) || p0.Kind == ProbeKind.Entry) entries++;
+            if (probe is null || probe.Kind == ProbeKind.Entry) entries++;
             // Pairs exactly as convert does, so the counts here are the NULL durations there.
-            if (hasExits && byId.TryGetValue(ev.Probe, out var probe))
+            if (hasExits && probe is not null)
             {
                 if (probe.Kind == ProbeKind.Exit)
                 {
