@@ -7,9 +7,13 @@
 #    Modes, run R times (default 5) interleaved round by round, median reported:
 #      untraced         the target alone
 #      bpftrace-floor   uprobe:BIN:rich {} + uretprobe:BIN:rich {}   (the same two probe points, doing nothing)
+#      bpftrace-same    the same capture written in bpftrace: uprobe { @ts[tid] = nsecs; printf(pid, tid, 4 x str()) }
+#                       + uretprobe { printf(retval, nsecs - @ts[tid]) }: what a bpftrace user records every call with
 #      calltape         calltape-record -p rich --returns   (four NUL-terminated strings followed, the result,
 #                       the duration)
-#    ratio = calltape marginal / floor marginal, marginal = mode minus untraced (the issue's target: <= 1.25x).
+#    ratio = calltape marginal / floor marginal, marginal = mode minus untraced (the issue's target: <= 1.25x); and
+#    calltape marginal / bpftrace-same marginal (the same work in bpftrace). bpftrace-same's lines are counted: a
+#    run that lost events says so.
 #    Every calltape run is checked end to end: one paired call per loop iteration, the strings decoded, no drops.
 # 2. Attach time: P generated C functions (default 1000) attached with one glob; the recorder's own
 #    "attached N probes in S s" figure, median over R runs (target: under 1 s).
@@ -57,6 +61,17 @@ run_bpftrace() { # calls
   ns_per_call "$WORK/t.out"
 }
 
+# Both record pid, tid, the four strings, the result and the duration of every call. bpftrace 0.17 cuts str() at
+# 64 bytes (BPFTRACE_STRLEN), calltape at 256 (--string-max); every string here is shorter.
+run_bpftrace_same() { # calls
+  local n=$1 lines
+  bpftrace_around "uprobe:$BIN:rich { @ts[tid] = nsecs; printf(\"%d %d %s %s %s %s\\n\", pid, tid, str(arg0), str(arg1), str(arg2), str(arg3)); }
+    uretprobe:$BIN:rich /@ts[tid]/ { printf(\"%d %d\\n\", retval, nsecs - @ts[tid]); delete(@ts[tid]); }" "$BIN" -n "$n"
+  lines=$(grep -c '^[0-9]' "$WORK/bt.out" || true)
+  [ "$lines" = $((2 * n)) ] || log "WARNING: bpftrace printed $lines lines for $n calls (2 expected per call)"
+  ns_per_call "$WORK/t.out"
+}
+
 run_calltape() { # calls, capture dir -> ns/call; leaves the peak RSS in $WORK/rss.kb
   local n=$1 dir=$2
   /usr/bin/time -f '%M' -o "$WORK/rss.kb" timeout 300 "$REC" -o "$dir" -p rich --returns --quiet -- "$BIN" -n "$n" \
@@ -73,7 +88,7 @@ check_capture() { # capture dir, calls -> "bytes paired_calls decoded_ok drops"
   echo "$bytes $paired $ok $drops"
 }
 
-MODES=(untraced bpftrace-floor calltape)
+MODES=(untraced bpftrace-floor bpftrace-same calltape)
 declare -A SAMPLES
 RAW="$OUT/raw.tsv"
 printf 'round\tmode\tns_per_call\tcapture_bytes\tpaired\tdecoded\tdrops\trss_kb\n' >"$RAW"
@@ -84,6 +99,7 @@ for r in $(seq "$RUNS"); do
     case $m in
       untraced) v=$(run_untraced "$CALLS") ;;
       bpftrace-floor) v=$(run_bpftrace "$CALLS") ;;
+      bpftrace-same) v=$(run_bpftrace_same "$CALLS") ;;
       calltape)
         v=$(run_calltape "$CALLS" "$WORK/cap")
         stats="$(check_capture "$WORK/cap" "$CALLS") $(cat "$WORK/rss.kb")"
@@ -136,12 +152,14 @@ RING=$("$REC" --help 2>&1 | sed -n 's/.*--ring-size.*\[default: \([^]]*\)\].*/\1
     case $m in
       untraced) l="untraced" ;;
       bpftrace-floor) l="bpftrace uprobe {} + uretprobe {} (floor)" ;;
+      bpftrace-same) l="bpftrace, the same capture (printf)" ;;
       calltape) l="calltape-record -p rich --returns" ;;
     esac
     printf '%-44s %12s %14s   %s\n' "$l" "${MED[$m]}" "$([ "$m" = untraced ] && echo - || echo "${MARG[$m]}")" "${SAMPLES[$m]}"
   done
   echo
   echo "rich probe: calltape marginal / floor marginal = $(ratio "${MARG[calltape]}" "${MARG[bpftrace-floor]}") (target <= 1.25)"
+  echo "rich probe: calltape marginal / bpftrace-same marginal = $(ratio "${MARG[calltape]}" "${MARG[bpftrace-same]}") (the same capture in bpftrace)"
   awk -F'\t' -v n="$CALLS" '$2=="calltape" {
       runs++; bpc += $4/n; if ($5 != n) unpaired++; if ($6 != n) bad++; if ($7 != "0") dr++; if ($8 > rss) rss = $8 }
     END { printf "capture: %.1f bytes/call (entry + exit); runs with paired calls != calls: %d, with undecoded sku: %d, with drops: %d (of %d)\n", bpc/runs, unpaired, bad, dr, runs
