@@ -32,8 +32,9 @@ public static class DiffCommand
         var spill = Directory.CreateTempSubdirectory("calltape-diff-").FullName;
         try
         {
-            using var sa = CallSource.Open(dirA, manifestA, Path.Combine(spill, "a"));
-            using var sb = CallSource.Open(dirB, manifestB, Path.Combine(spill, "b"));
+            using var sa = CallSource.Open(dirA, manifestA, spill);
+            // One DuckDB instance for both: the two streams of FirstDivergence sort within one memory limit.
+            using var sb = CallSource.Open(dirB, manifestB, spill, shareWith: sa);
             var statsA = FunctionStats.Of(sa);
             var statsB = FunctionStats.Of(sb);
             output.WriteLine($"A: {a}");

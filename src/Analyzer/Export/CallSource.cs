@@ -26,29 +26,61 @@ internal sealed class CallSource : IDisposable
 
     private readonly DuckDBConnection _conn;
 
-    private CallSource(DuckDBConnection conn) => _conn = conn;
+    /// <summary>Whether calls.parquet has its own goid column (no join): the instance's settings depend on it.</summary>
+    private readonly bool _own;
 
-    public static CallSource Open(string parquetDir, ConversionManifest manifest, string spillDir)
+    /// <summary>Numbers the schemas of sources that share an instance.</summary>
+    private static int _schemas;
+
+    private CallSource(DuckDBConnection conn, bool own)
     {
-        var conn = OfflineDuckDb.Open();
+        _conn = conn;
+        _own = own;
+    }
+
+    /// <param name="shareWith">Another open source whose DuckDB instance this one joins (diff reads two captures at once):
+    /// one memory limit and one buffer pool for both sorts, instead of two instances that each grow to the limit
+    /// (bench/export.sh: diff of 9 M calls peaked at 507 MiB with two). The views then live in a schema of their own,
+    /// which this connection's search_path (a per-connection setting) names, so the same SQL reads either capture.</param>
+    public static CallSource Open(string parquetDir, ConversionManifest manifest, string spillDir, CallSource? shareWith = null)
+    {
+        var conn = shareWith is null ? OfflineDuckDb.Open() : shareWith._conn.Duplicate();
         try
         {
+            // A duplicate shares the instance (and the offline settings OfflineDuckDb made there) but starts closed.
+            if (shareWith is not null) conn.Open();
+            var schema = "";
+            if (shareWith is not null)
+            {
+                var name = $"source_{Interlocked.Increment(ref _schemas)}";
+                Execute(conn, $"CREATE SCHEMA {name}");
+                Execute(conn, $"SET search_path = '{name}'");
+                schema = name + ".";
+            }
             var calls = $"read_parquet({QueryEngine.Literal(Path.Combine(parquetDir, CallsTable.FileName))})";
             // Conversions since calls.goid need no join: every query below is a scan, or a sort that spills.
             var own = ColumnNames(conn, calls).Contains("goid");
             var view = own ? $"SELECT {Columns} FROM {calls}" : JoinedView(conn, parquetDir, manifest, calls);
-            // Bounded memory: peak RSS stays near this plus the .NET runtime whatever the capture's size (bench/export.sh).
-            // The join of older conversions needs more: 256 MB was measured too small for the goid join and the
-            // per-track sort of 9 M calls (out of memory).
-            Execute(conn, own ? $"SET memory_limit = '{MemoryLimitMb}MB'" : "SET memory_limit = '512MB'");
-            // One thread when there is no join: each DuckDB thread keeps its own sort run and scan buffers, and with two the
-            // ORDER BY ts of 9 M calls ran out of even 384 MB (bench/export.sh); the export is bound by writing anyway.
-            Execute(conn, $"SET threads = {(own ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 4))}");
-            Execute(conn, "SET preserve_insertion_order = false");
-            Execute(conn, $"SET temp_directory = {QueryEngine.Literal(spillDir)}");
-            Execute(conn, $"CREATE VIEW {View} AS {view}");
-            Execute(conn, $"CREATE VIEW {PlainView} AS SELECT * FROM {calls}");
-            return new CallSource(conn);
+            // These settings belong to the instance: a source joining another raises them when it needs the join (below),
+            // never lowers them, and shares the first one's spill directory.
+            if (shareWith is null || (!own && shareWith._own))
+            {
+                // Bounded memory: peak RSS stays near this plus the .NET runtime whatever the capture's size (bench/export.sh).
+                // The join of older conversions needs more: 256 MB was measured too small for the goid join and the
+                // per-track sort of 9 M calls (out of memory).
+                Execute(conn, own ? $"SET memory_limit = '{MemoryLimitMb}MB'" : "SET memory_limit = '512MB'");
+                // One thread when there is no join: each DuckDB thread keeps its own sort run and scan buffers, and with two
+                // the ORDER BY ts of 9 M calls ran out of even 384 MB (bench/export.sh); the export is bound by writing anyway.
+                Execute(conn, $"SET threads = {(own ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 4))}");
+            }
+            if (shareWith is null)
+            {
+                Execute(conn, "SET preserve_insertion_order = false");
+                Execute(conn, $"SET temp_directory = {QueryEngine.Literal(spillDir)}");
+            }
+            Execute(conn, $"CREATE VIEW {schema}{View} AS {view}");
+            Execute(conn, $"CREATE VIEW {schema}{PlainView} AS SELECT * FROM {calls}");
+            return new CallSource(conn, own);
         }
         catch
         {
