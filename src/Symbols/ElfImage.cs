@@ -18,9 +18,11 @@ public sealed class ElfImage
     private readonly record struct Segment(ulong VAddr, ulong FileOffset, ulong FileSize);
     private readonly record struct SectionRef(ulong Offset, ulong Size, bool NoBits, bool Compressed);
 
-    private ElfImage(string path, List<Segment> loads, Dictionary<string, SectionRef> sections, List<FunctionSymbol> functions)
+    private ElfImage(string path, List<Segment> loads, Dictionary<string, SectionRef> sections, List<FunctionSymbol> functions,
+        bool positionIndependent)
     {
         Path = path;
+        IsPositionIndependent = positionIndependent;
         _loads = loads;
         _sections = sections;
         Functions = functions;
@@ -70,7 +72,7 @@ public sealed class ElfImage
             sections.TryAdd(name, new SectionRef(s.Position, s.Size, s.Type == ElfSectionType.NoBits,
                 (s.Flags & ElfSectionFlags.Compressed) != 0));
         }
-        var image = new ElfImage(full, loads, sections, CollectFunctions(elf));
+        var image = new ElfImage(full, loads, sections, CollectFunctions(elf), elf.FileType == ElfFileType.Dynamic);
         return image.IsGo && !sections.ContainsKey(".symtab") ? image.WithPclnTabFunctions(elf) : image;
     }
 
@@ -84,7 +86,7 @@ public sealed class ElfImage
         var seen = functions.Select(f => (f.Name, f.Address)).ToHashSet();
         functions.AddRange(GoPclnTab.Read(tab, text).Where(f => seen.Add((f.Name, f.Address))));
         functions.Sort((a, b) => a.Address != b.Address ? a.Address.CompareTo(b.Address) : string.CompareOrdinal(a.Name, b.Name));
-        return new ElfImage(Path, _loads, _sections, functions);
+        return new ElfImage(Path, _loads, _sections, functions, IsPositionIndependent);
     }
 
     /// <summary>
@@ -100,7 +102,7 @@ public sealed class ElfImage
         var seen = functions.Select(f => (f.Name, f.Address)).ToHashSet();
         functions.AddRange(Open(path).Functions.Where(f => seen.Add((f.Name, f.Address))));
         functions.Sort((a, b) => a.Address != b.Address ? a.Address.CompareTo(b.Address) : string.CompareOrdinal(a.Name, b.Name));
-        return new ElfImage(Path, _loads, _sections, functions);
+        return new ElfImage(Path, _loads, _sections, functions, IsPositionIndependent);
     }
 
     /// <summary>STT_FUNC symbols with a value, defined in this file; .symtab first so its names win over .dynsym.</summary>
@@ -131,6 +133,10 @@ public sealed class ElfImage
     public string? GoBuildId { get; private set; }
 
     public bool IsGo { get; }
+
+    /// <summary>ET_DYN (a PIE executable or a shared library): loaded at a bias chosen at run time, so addresses read from
+    /// the process's memory are the file's plus that bias (ELF gABI, "Program Loading").</summary>
+    public bool IsPositionIndependent { get; }
 
     /// <summary>Function symbols ordered by address (from .gopclntab when a Go binary has no symbol table).</summary>
     public IReadOnlyList<FunctionSymbol> Functions { get; }

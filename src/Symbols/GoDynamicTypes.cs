@@ -9,9 +9,10 @@ namespace Calltape.Symbols;
 /// An <c>interface{}</c>'s first word is a *_type; a non-empty interface's is an *itab whose second word is the
 /// *_type (runtime/runtime2.go itab, internal/abi.ITab: Inter, Type, ...). Itabs the compiler generated are in the
 /// binary's data, and every Go type DIE carries DW_AT_go_runtime_type: its descriptor's offset from runtime.types
-/// (moduledata.types, the start of .rodata; measured on Go 1.19 and 1.26). Addresses are link-time ones: Go
-/// executables are not position-independent by default (a PIE would need the load bias, which the capture does not
-/// record). Itabs built at run time (type assertions to a non-empty interface) are not in the file.
+/// (moduledata.types, the start of .rodata; measured on Go 1.19 and 1.26). Addresses are link-time ones: the decoder
+/// subtracts the load bias of a position-independent binary (-buildmode=pie) first, and an itab's type word in the
+/// file is link-time too (Go's linker writes the R_X86_64_RELATIVE addend into the section as well, measured on 1.19
+/// and 1.26). Itabs built at run time (type assertions to a non-empty interface) are not in the file.
 /// </remarks>
 public sealed class GoDynamicTypes : IDynamicTypes
 {

@@ -55,7 +55,8 @@ public static partial class ProbePlanner
 
         var registers = specs.SelectMany(p => p.Pieces)
             .Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
-            .Where(s => s.Kind == SourceKind.Register).Select(s => (Reg)s.Index).Distinct().Order().ToArray();
+            .Where(s => s.Kind == SourceKind.Register).Select(s => (Reg)s.Index)
+            .Concat(BiasRegister(elf, specs)).Distinct().Order().ToArray();
         var stackEnd = specs.SelectMany(p => p.Pieces).Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
             .Where(s => s.Kind == SourceKind.Stack).Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
         var plan = new CapturePlan(registers, (int)TypeLayout.AlignUp(stackEnd, 8), derefs);
@@ -66,6 +67,15 @@ public static partial class ProbePlanner
             Note = missing.Length == 0 ? null : "not captured: " + string.Join(", ", missing),
         };
     }
+
+    /// <summary>
+    /// RIP, when interface values must be named in a position-independent binary: their type words are run-time
+    /// addresses, and RIP at a uprobe (the probed instruction's address) minus its link-time address is the load bias
+    /// (ProbeSpec.LoadBias). Only for probes that fire at the planned address: not for uretprobes, which see the
+    /// return address. 8 bytes per event of those probes; other captures are unchanged.
+    /// </summary>
+    internal static Reg[] BiasRegister(ElfImage elf, IEnumerable<ParamSpec> specs) =>
+        elf.IsPositionIndependent && specs.Any(p => p.Type.ContainsInterface()) ? [Reg.Rip] : [];
 
     /// <summary>Spends the dereference budget on the value trees, then freezes them into their params.</summary>
     private static ParamSpec[] Complete((ParamSpec Spec, ValuePlanner.Node? Node)[] pending, ValuePlanner values)

@@ -38,9 +38,5 @@ internal static class DynamicTypes
     }
 
     /// <summary>True when a probe has an interface anywhere in its parameters' types (so decoding needs names).</summary>
-    public static bool Needed(ProbeSpec probe) => probe.Params.Any(p => HasInterface(p.Type, 0));
-
-    private static bool HasInterface(TypeDesc t, int depth) =>
-        t.Kind == TypeKind.Interface
-        || (depth < 8 && (t.Fields.Any(f => HasInterface(f.Type, depth + 1)) || (t.Elem is not null && HasInterface(t.Elem, depth + 1))));
+    public static bool Needed(ProbeSpec probe) => probe.Params.Any(p => p.Type.ContainsInterface());
 }

@@ -145,7 +145,9 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
     {
         if (!Word(s, 0, out var tab, out var why) || !Word(s, 1, out var data, out why)) return DecodedValue.Missing(why!);
         if (tab == 0) return new DecodedValue(NilValue.Instance, null);
-        var dyn = types is null ? null : IsEmptyInterface(t) ? types.TypeAt(tab) : types.ItabType(tab);
+        // The binary's tables hold link-time addresses; a position-independent one ran at a bias (ProbeSpec.LoadBias).
+        var bias = types is null ? 0 : probe.LoadBias(ev);
+        var dyn = types is null ? null : IsEmptyInterface(t) ? types.TypeAt(tab - bias) : types.ItabType(tab - bias);
         if (dyn is null) return new DecodedValue(new InterfaceValue(null, DecodedValue.Missing("dynamic type unknown")), null);
         if (s.Targets.Count > 0)
         {

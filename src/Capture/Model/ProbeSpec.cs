@@ -126,6 +126,18 @@ public sealed record ProbeSpec(
     CapturePlan Plan,
     IReadOnlyList<ParamSpec> Params)
 {
+    /// <summary>The address the probe fires at, as linked (the function's address plus the probe's offset in it).</summary>
+    public ulong ProbeAddress => Address + ProbeOffset;
+
+    /// <summary>How far this event's binary was loaded from its link-time addresses: RIP at the probe minus
+    /// <see cref="ProbeAddress"/> (the kernel reports the breakpoint's address as RIP to uprobe programs), when the plan
+    /// kept RIP (interfaces in a position-independent binary, ProbePlanner), else 0.</summary>
+    public ulong LoadBias(RawEvent ev)
+    {
+        var i = Plan.IndexOf(Reg.Rip);
+        return i >= 0 && i < ev.Registers.Length ? ev.Registers[i] - ProbeAddress : 0;
+    }
+
     /// <summary>Why the plan is partial (no DWARF, unsupported type), for info and the user.</summary>
     public string? Note { get; init; }
 

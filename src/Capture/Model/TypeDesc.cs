@@ -20,6 +20,14 @@ public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
 
     /// <summary>The element count of an array.</summary>
     public long Count { get; init; }
+
+    /// <summary>True when an interface is anywhere in this type (its fields or elements, to a depth of 8): decoding it
+    /// needs the binary's dynamic-type names, and in a position-independent binary the load bias.</summary>
+    public bool ContainsInterface() => ContainsInterface(0);
+
+    private bool ContainsInterface(int depth) =>
+        Kind == TypeKind.Interface
+        || (depth < 8 && (Fields.Any(f => f.Type.ContainsInterface(depth + 1)) || (Elem is not null && Elem.ContainsInterface(depth + 1))));
 }
 
 /// <summary>One field of a struct type.</summary>

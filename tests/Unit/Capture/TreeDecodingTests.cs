@@ -135,6 +135,23 @@ public class TreeDecodingTests
     }
 
     [Fact]
+    public void Interfaces_InAPositionIndependentBinary_AreNamedAtTheirLinkTimeAddress()
+    {
+        // The probe is linked at 0x401000 + 4 and fired at 0x7f0000401004 (RIP, which the plan kept): bias 0x7f0000000000.
+        var eface = new TypeDesc("interface {}", TypeKind.Interface, 16) { Fields = [new("_type", 0, I64), new("data", 8, I64)] };
+        var types = new Types(new() { [0x4c1000] = I64 }, []);
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx, Reg.Rip], 0, [new DerefSpec(Source.Of(Reg.Rbx), Source.None, 8)]);
+        var tree = new ValueSpec(Source.None) { Parts = [new(Source.Of(Reg.Rax)), new(Source.Of(Reg.Rbx))], Deref = 0 };
+        var probe = new ProbeSpec(0, "f", 0, 0x401000, 4, 0x1004, AbiKind.GoRegs, plan, [new ParamSpec("v", eface, []) { Value = tree }]);
+        var ev = Event([0x7f00004c1000, 0xc000, 0x7f0000401004], null, Bytes(Words(42)));
+        Assert.Equal(0x7f0000000000UL, probe.LoadBias(ev));
+        Assert.Equal("{\"type\":\"int64\",\"value\":42}", ValueDecoder.JsonText(ValueDecoder.Decode(probe, ev, types)[0]));
+        // Without RIP in the plan (a capture of a fixed-address binary), addresses are taken as they are.
+        var fixedPlan = plan with { Registers = [Reg.Rax, Reg.Rbx] };
+        Assert.Equal(0UL, (probe with { Plan = fixedPlan }).LoadBias(Event([0x4c1000, 0xc000], null, Bytes(Words(42)))));
+    }
+
+    [Fact]
     public void MapsAndChannelsShowTheirLengths_FloatsOnTheStackAreExact()
     {
         var map = new TypeDesc("map[string]int", TypeKind.Map, 8);

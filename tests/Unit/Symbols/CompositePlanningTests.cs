@@ -48,6 +48,25 @@ public class CompositePlanningTests
     [Theory]
     [InlineData(GoToolchain.Go119)]
     [InlineData(GoToolchain.Go126)]
+    public void PositionIndependentExecutable_KeepsRipOnlyWhereInterfacesNeedTheLoadBias(GoToolchain go)
+    {
+        var fixedAddress = Plan(go);
+        var pie = Plan(go, "-buildmode=pie");
+        Assert.True(ElfImage.Open(Fixtures.BuildGo("composite", go, "-buildmode=pie")).IsPositionIndependent);
+        Assert.False(ElfImage.Open(Fixtures.BuildGo("composite", go)).IsPositionIndependent);
+        foreach (var (name, p) in pie)
+        {
+            var interfaces = p.Params.Any(q => q.Type.ContainsInterface());
+            Assert.Equal(interfaces, p.Plan.IndexOf(Reg.Rip) >= 0);
+            Assert.True(fixedAddress[name].Plan.IndexOf(Reg.Rip) < 0, name);
+        }
+        Assert.Contains(Reg.Rip, pie["main.takeError"].Plan.Registers);
+        Assert.Contains(Reg.Rip, pie["main.takeAny"].Plan.Registers);
+    }
+
+    [Theory]
+    [InlineData(GoToolchain.Go119)]
+    [InlineData(GoToolchain.Go126)]
     public void OrderPointer_FieldsStringsAndNextThroughChainedDerefs(GoToolchain go)
     {
         var p = Plan(go)["main.takeOrder"];
