@@ -5,7 +5,9 @@ namespace Calltape.Symbols;
 /// <summary>Turns code addresses of one ELF file (link-time virtual addresses) into source frames.</summary>
 /// <remarks>
 /// Go binaries use .gopclntab (<see cref="GoLineTable"/>): function, file:line and inlined calls, even when stripped.
-/// Other binaries use .symtab/.dynsym function symbols, and .debug_line for file:line when the binary has it.
+/// Other binaries use .symtab/.dynsym function symbols, and .debug_line for file:line when the binary has it; where
+/// DWARF describes inlined calls (DW_TAG_inlined_subroutine), an address inside one gives its chain of frames, each
+/// outer one at the call site of the next (DW_AT_call_file/line), as addr2line -i reports them.
 /// </remarks>
 public sealed class BinarySymbolizer
 {
@@ -14,6 +16,7 @@ public sealed class BinarySymbolizer
     private readonly ulong[] _starts;
     private readonly Lazy<DwarfLines?> _lines;
     private readonly (ulong VAddr, ulong Offset, ulong Size)[] _loads;
+    private readonly Lazy<Dwarf.InlineTable?> _inlines;
 
     private BinarySymbolizer(ElfImage image, GoLineTable? go, (ulong, ulong, ulong)[] loads)
     {
@@ -25,13 +28,17 @@ public sealed class BinarySymbolizer
         _lines = new(() => image.SectionData(".debug_line") is { Length: > 0 } lines
             ? DwarfLines.Parse(lines, image.SectionData(".debug_line_str"), image.SectionData(".debug_str"))
             : null);
+        _inlines = new(() => go is null && image.SectionData(".debug_line") is { Length: > 0 } ? DwarfReader.Load(image)?.Inlines : null);
     }
 
     /// <summary>The file this symbolizer reads.</summary>
     public string Path => _image.Path;
 
-    /// <summary>True when inlined frames can be reported (a Go binary whose inline trees were found).</summary>
-    public bool HasInlineInfo { get; private init; }
+    /// <summary>True when inlined frames can be reported: a Go binary whose inline trees were found, or DWARF that
+    /// describes inlined calls.</summary>
+    public bool HasInlineInfo => _goInlines || _inlines.Value is { Count: > 0 };
+
+    private bool _goInlines;
 
     /// <summary>Opens a file (a CalltapeException if it is not a readable x86-64 ELF file).</summary>
     public static BinarySymbolizer Open(string path)
@@ -41,7 +48,7 @@ public sealed class BinarySymbolizer
         var tab = image.IsGo ? image.SectionData(".gopclntab") : null;
         if (tab is null || tab.Length == 0) return new BinarySymbolizer(image, null, loads);
         Func<ulong, int, byte[]?>? readGoFunc = goFunc is { } gf ? (off, len) => TryRead(image, gf + off, len) : null;
-        return new BinarySymbolizer(image, GoLineTable.Open(tab, text, readGoFunc), loads) { HasInlineInfo = readGoFunc is not null };
+        return new BinarySymbolizer(image, GoLineTable.Open(tab, text, readGoFunc), loads) { _goInlines = readGoFunc is not null };
     }
 
     /// <summary>The link-time address of a file offset: p_vaddr + (offset - p_offset) of the PT_LOAD holding it (ELF gABI,
@@ -73,9 +80,21 @@ public sealed class BinarySymbolizer
             var f = _image.Functions[j];
             if (vaddr - f.Address >= Math.Max(f.Size, 1)) continue;
             var at = _lines.Value?.Lookup(vaddr);
+            if (_inlines.Value?.At(vaddr) is { Count: > 0 } chain && _lines.Value is { } lines) return Inlined(f.Name, at, chain, lines);
             return [new SourceFrame(f.Name, at?.File, at?.Line ?? 0, false)];
         }
         return [];
+    }
+
+    /// <summary>Innermost first: the innermost inlined function at the PC's own line, each enclosing one at the call
+    /// site of the call it holds, and last the real function at the site of the outermost call.</summary>
+    private static List<SourceFrame> Inlined(string function, (string? File, int Line)? at, List<Dwarf.InlinedCall> chain, DwarfLines lines)
+    {
+        var frames = new List<SourceFrame>(chain.Count + 1) { new(chain[^1].Name ?? function, at?.File, at?.Line ?? 0, true) };
+        for (var k = chain.Count - 2; k >= 0; k--)
+            frames.Add(new SourceFrame(chain[k].Name ?? function, lines.FileName(chain[k + 1].StmtList, chain[k + 1].CallFile), chain[k + 1].CallLine, true));
+        frames.Add(new SourceFrame(function, lines.FileName(chain[0].StmtList, chain[0].CallFile), chain[0].CallLine, false));
+        return frames;
     }
 
     private static byte[]? TryRead(ElfImage image, ulong vaddr, int length)

@@ -17,15 +17,25 @@ public sealed class DwarfLines
     private readonly int[] _line;
     private readonly string?[] _file;
     private readonly bool[] _end;
+    private readonly Dictionary<ulong, List<string?>> _unitFiles;
 
-    private DwarfLines(List<(ulong Addr, int Line, string? File, bool End)> rows)
+    private DwarfLines(List<(ulong Addr, int Line, string? File, bool End)> rows, Dictionary<ulong, List<string?>> unitFiles)
     {
-        // Stable by address, an end_sequence row after a row that starts the next sequence at the same address.
-        rows.Sort((a, b) => a.Addr != b.Addr ? a.Addr.CompareTo(b.Addr) : b.End.CompareTo(a.End));
-        _addr = rows.Select(r => r.Addr).ToArray();
-        _line = rows.Select(r => r.Line).ToArray();
-        _file = rows.Select(r => r.File).ToArray();
-        _end = rows.Select(r => r.End).ToArray();
+        _unitFiles = unitFiles;
+        // By address, an end_sequence row before a row that starts the next sequence at the same address, and otherwise
+        // in program order: optimized code has several rows at one address (views), and the last one is the line of the
+        // instruction there (addr2line reads it so). List.Sort is not stable, hence the index as the last key.
+        var order = Enumerable.Range(0, rows.Count).ToArray();
+        Array.Sort(order, (x, y) =>
+        {
+            var (a, b) = (rows[x], rows[y]);
+            if (a.Addr != b.Addr) return a.Addr.CompareTo(b.Addr);
+            return a.End != b.End ? b.End.CompareTo(a.End) : x.CompareTo(y);
+        });
+        _addr = order.Select(i => rows[i].Addr).ToArray();
+        _line = order.Select(i => rows[i].Line).ToArray();
+        _file = order.Select(i => rows[i].File).ToArray();
+        _end = order.Select(i => rows[i].End).ToArray();
     }
 
     /// <summary>Rows read (for tests).</summary>
@@ -37,6 +47,7 @@ public sealed class DwarfLines
     public static DwarfLines Parse(byte[] section, byte[]? lineStr, byte[]? str)
     {
         var rows = new List<(ulong, int, string?, bool)>();
+        var unitFiles = new Dictionary<ulong, List<string?>>();
         var at = 0;
         while (at + 4 <= section.Length)
         {
@@ -48,7 +59,8 @@ public sealed class DwarfLines
             if (unitLength == 0 || end > section.Length) break;
             try
             {
-                ParseUnit(new Dwarf.DwarfCursor(section, ".debug_line", (int)end) { Position = r.Position }, offsetSize, lineStr, str, rows);
+                unitFiles[(ulong)at] = ParseUnit(new Dwarf.DwarfCursor(section, ".debug_line", (int)end) { Position = r.Position }, offsetSize,
+                    lineStr, str, rows);
             }
             catch (InvalidDataException)
             {
@@ -56,8 +68,13 @@ public sealed class DwarfLines
             }
             at = (int)end;
         }
-        return new DwarfLines(rows);
+        return new DwarfLines(rows, unitFiles);
     }
+
+    /// <summary>File <paramref name="index"/> of the line table at <paramref name="stmtList"/> (a unit's DW_AT_stmt_list), as
+    /// DW_AT_call_file numbers it: from 1 before DWARF 5, from 0 since (§6.2.4); null when there is no such file.</summary>
+    public string? FileName(ulong stmtList, long index) =>
+        _unitFiles.TryGetValue(stmtList, out var files) && index >= 0 && index < files.Count ? files[(int)index] : null;
 
     /// <summary>The file and line of a code address, or null outside every sequence.</summary>
     public (string? File, int Line)? Lookup(ulong pc)
@@ -69,10 +86,12 @@ public sealed class DwarfLines
         return (_file[i], _line[i]);
     }
 
-    private static void ParseUnit(Dwarf.DwarfCursor r, int offsetSize, byte[]? lineStr, byte[]? str, List<(ulong, int, string?, bool)> rows)
+    /// <returns>The unit's file names, indexed as its file numbers are (the list grows with DW_LNE_define_file).</returns>
+    private static List<string?> ParseUnit(Dwarf.DwarfCursor r, int offsetSize, byte[]? lineStr, byte[]? str, List<(ulong, int, string?, bool)> rows)
     {
+        var files = new List<string?>();
         var version = r.U16();
-        if (version is < 2 or > 5) return;
+        if (version is < 2 or > 5) return files;
         if (version >= 5) { r.U8(); r.U8(); } // address_size, segment_selector_size
         var headerLength = offsetSize == 8 ? (long)r.U64() : r.U32();
         var programStart = r.Position + headerLength;
@@ -84,10 +103,9 @@ public sealed class DwarfLines
         var opcodeBase = r.U8();
         var stdLengths = new byte[Math.Max(0, opcodeBase - 1)];
         for (var i = 0; i < stdLengths.Length; i++) stdLengths[i] = r.U8();
-        if (lineRange == 0) return;
+        if (lineRange == 0) return files;
 
         var dirs = new List<string>();
-        var files = new List<string?>();
         if (version >= 5)
         {
             foreach (var e in Entries(r, offsetSize, lineStr, str)) dirs.Add(e.Path ?? "");
@@ -150,6 +168,7 @@ public sealed class DwarfLines
                     break;
             }
         }
+        return files;
     }
 
     /// <summary>A DWARF 5 directory or file name table: (DW_LNCT_path, DW_LNCT_directory_index) per entry.</summary>
@@ -206,6 +225,10 @@ public sealed class DwarfLines
     {
         if (name is null) return null;
         if (name.StartsWith('/') || dir < 0 || dir >= dirs.Count || dirs[dir].Length == 0) return name;
-        return dirs[dir].TrimEnd('/') + "/" + name;
+        var d = dirs[dir];
+        // DWARF 5 §6.2.4: directory 0 is the compilation directory and the others may be relative to it (clang writes
+        // "tests/fixtures/c"); before DWARF 5 index 0 is the unnamed compilation directory, so dirs[0] is "" there.
+        if (!d.StartsWith('/') && dir > 0 && dirs[0].Length > 0) d = dirs[0].TrimEnd('/') + "/" + d;
+        return d.TrimEnd('/') + "/" + name;
     }
 }

@@ -51,6 +51,24 @@ public sealed class DwarfReader
         }
     }
 
+    private InlineTable? _inlines;
+
+    /// <summary>The binary's inlined calls by address (C, C++, Rust), read on first use.</summary>
+    internal InlineTable Inlines
+    {
+        get
+        {
+            try
+            {
+                return _inlines ??= InlineTable.Build(_index);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new Capture.CalltapeException($"{_path}: malformed DWARF: {e.Message}", Capture.ExitCodes.BadInput, e);
+            }
+        }
+    }
+
     /// <summary>The separate debug file the DWARF came from, or null when it is in the binary itself.</summary>
     public string? DebugFile { get; private init; }
 

@@ -67,6 +67,27 @@ public class StackTests
     }
 
     [Fact]
+    public void C_CallersInlinedAtO2_AreFramesOfTheirOwn_AtTheirCallSites()
+    {
+        var bin = CFixtures.Build("inlines", "-O2 -g -fno-omit-frame-pointer");
+        var dir = Path.Combine(Repo.NewTempDir("stk-inl"), "cap.ctape");
+        var n = 2 + Random.Shared.Next(4);
+        var r = Tools.Run(Tools.Recorder, ["-o", dir, "-q", "-p", "deep", "--stack", "--", bin, n.ToString(CultureInfo.InvariantCulture)]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var printed = Printed(r.Stdout);
+        Assert.Equal(3 * n, printed.Count);
+
+        // deep's callers: leaf and middle were inlined into outer, so several frames share one return address.
+        var rows = E2E.QueryCsv(dir, "SELECT json_extract(c.args, '$.v')::BIGINT, string_agg(s.function, ' ' ORDER BY s.depth), "
+            + "string_agg(s.inlined::VARCHAR, ' ' ORDER BY s.depth) FROM calls c JOIN stacks s USING (stack_id) "
+            + "WHERE s.function IS NOT NULL GROUP BY c.ktime, 1 ORDER BY c.ktime"); // libc's frames past main have no name
+        Assert.Equal(printed.Select(p => $"{p.V}:{string.Join(' ', p.Chain)}"), rows.Select(x => $"{x[0]}:{x[1]}"));
+        Assert.All(rows, x => Assert.Equal(string.Join(' ', x[1].Split(' ').Select(f => f is "leaf" or "middle" ? "true" : "false")), x[2]));
+        Assert.Contains(printed, p => p.Chain.Contains("middle"));
+        Assert.Contains(printed, p => !p.Chain.Contains("middle"));
+    }
+
+    [Fact]
     public void C_ALibraryProbesCallers_InThePieExecutable_AreNamedThroughTheRecordedMappings()
     {
         var bin = CFixtures.Build("cstacks", "-O0 -g -fno-omit-frame-pointer");

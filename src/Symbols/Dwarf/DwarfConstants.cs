@@ -9,6 +9,9 @@ internal static class DwTag
         Subrange = 0x21, BaseType = 0x24, ConstType = 0x26, Subprogram = 0x2e, VolatileType = 0x35,
         RestrictType = 0x37, PartialUnit = 0x3c, RvalueReferenceType = 0x42, AtomicType = 0x47,
         SkeletonUnit = 0x4a;
+
+    /// <summary>A function's body inlined into another (DWARF 5 §3.3.8.2), and the block scopes that may hold one.</summary>
+    public const ushort InlinedSubroutine = 0x1d, LexicalBlock = 0x0b;
 }
 
 /// <summary>DWARF attribute codes Calltape reads (DWARF 5 §7.5.4, table 7.5; Go's extensions from cmd/internal/dwarf).</summary>
@@ -18,6 +21,9 @@ internal static class DwAt
         Producer = 0x25, UpperBound = 0x2f, AbstractOrigin = 0x31, LowerBound = 0x22, Count = 0x37, DataMemberLocation = 0x38,
         Declaration = 0x3c, Encoding = 0x3e, Specification = 0x47, Type = 0x49, VariableParameter = 0x4b,
         LinkageName = 0x6e, StrOffsetsBase = 0x72, AddrBase = 0x73, MipsLinkageName = 0x2007;
+
+    /// <summary>Code ranges (DWARF 5 §2.17) and an inlined call's site (§3.3.8.2); DW_AT_stmt_list names the unit's line table.</summary>
+    public const ushort StmtList = 0x10, HighPc = 0x12, Ranges = 0x55, CallFile = 0x58, CallLine = 0x59, RnglistsBase = 0x74;
 
     /// <summary>DW_AT_go_kind: the reflect.Kind of a Go type (cmd/internal/dwarf/dwarf.go).</summary>
     public const ushort GoKind = 0x2900;

@@ -5,7 +5,8 @@ using Xunit;
 
 namespace Calltape.Tests.Unit.Stacks;
 
-/// <summary>Offline symbolization of user stacks: the pure expansion, Go's .gopclntab (inlined frames) and C's .symtab.</summary>
+/// <summary>Offline symbolization of user stacks: the pure expansion, Go's .gopclntab (inlined frames), C's .symtab, and
+/// C's inlined frames from DWARF.</summary>
 public class StackSymbolizationTests
 {
     [Fact]
@@ -93,12 +94,69 @@ public class StackSymbolizationTests
         var bin = SymbolFixtures.BuildC("cstacks", "-O0 -g -fno-omit-frame-pointer");
         var image = ElfImage.Open(bin);
         var sym = BinarySymbolizer.Open(bin);
-        Assert.False(sym.HasInlineInfo);
         foreach (var name in new[] { "probed", "a", "b", "main" })
         {
             var f = image.FindFunction(name)!;
             Assert.Equal(name, Assert.Single(sym.Lookup(f.Address + f.Size / 2)).Function);
             Assert.Equal(name, Assert.Single(sym.Lookup(f.Address)).Function);
         }
+    }
+    [Theory]
+    [InlineData("gcc", "-O2 -g")]            // DWARF 5: DW_AT_ranges into .debug_rnglists by offset
+    [InlineData("gcc", "-O2 -g -gdwarf-4")]  // .debug_ranges
+    [InlineData("clang-14", "-O2 -g")]       // DW_FORM_rnglistx through DW_AT_rnglists_base
+    public void C_InlinedFrames_AreTheChainAddr2lineReports_AtEveryAddress(string compiler, string flags)
+    {
+        var bin = SymbolFixtures.BuildC("inlines", flags, compiler);
+        var image = ElfImage.Open(bin);
+        var sym = BinarySymbolizer.Open(bin);
+        Assert.True(sym.HasInlineInfo);
+        var deepest = 0;
+        foreach (var name in new[] { "outer", "main" })
+        {
+            var f = image.FindFunction(name)!;
+            var addresses = Enumerable.Range(0, (int)f.Size).Select(o => f.Address + (ulong)o).ToList();
+            // binutils 2.40's addr2line misreads clang's DW_FORM_rnglistx ranges (it drops an inlined level that
+            // llvm-symbolizer and the DIEs show); LLVM's own symbolizer, in GNU output style, is the oracle for clang.
+            var want = Addr2line(compiler.StartsWith("clang", StringComparison.Ordinal) ? "llvm-symbolizer-14" : "addr2line", bin, addresses);
+            foreach (var a in addresses)
+            {
+                var got = sym.Lookup(a);
+                var frames = got.Select(g => $"{g.Function} {g.File}:{g.Line}").ToList();
+                Assert.True(want[a].SequenceEqual(frames), $"0x{a:x}: addr2line [{string.Join(", ", want[a])}], symbolizer [{string.Join(", ", frames)}]");
+                // Every frame but the last was inlined into the next.
+                Assert.Equal(Enumerable.Range(0, got.Count).Select(i => i < got.Count - 1), got.Select(g => g.Inlined));
+                deepest = Math.Max(deepest, got.Count);
+            }
+        }
+        Assert.Equal(3, deepest); // leaf in middle in outer
+    }
+
+    [Fact]
+    public void C_WithoutInlinedCalls_HasNoInlineInfo()
+    {
+        var sym = BinarySymbolizer.Open(SymbolFixtures.BuildC("cstacks", "-O0 -g -fno-omit-frame-pointer"));
+        Assert.False(sym.HasInlineInfo);
+    }
+
+    /// <summary>addr2line -f -i -a (or llvm-symbolizer in its GNU style): per address, its frames innermost first as
+    /// "FUNCTION FILE:LINE" (discriminators dropped).</summary>
+    private static Dictionary<ulong, List<string>> Addr2line(string tool, string bin, List<ulong> addresses)
+    {
+        var result = new Dictionary<ulong, List<string>>();
+        var options = tool == "addr2line" ? $"-f -i -a -e {bin}" : $"--obj={bin} --output-style=GNU -f -i -a";
+        var lines = Fixtures.Run(tool, $"{options} {string.Join(' ', addresses.Select(a => $"0x{a:x}"))}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        List<string>? current = null;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("0x", StringComparison.Ordinal))
+            {
+                result[Convert.ToUInt64(lines[i][2..], 16)] = current = [];
+                continue;
+            }
+            current!.Add($"{lines[i]} {lines[++i].Split(' ')[0]}");
+        }
+        return result;
     }
 }
