@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Text.Json;
 using Calltape.Capture.Decoding;
 using Calltape.Capture.Format;
 using Calltape.Capture.Model;
@@ -167,7 +166,7 @@ internal static class ParquetExporter
     {
         public ProbeSpec Probe { get; } = probe;
         public ParamDecoder[] Decoders { get; } = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
-        public JsonEncodedText[] Names { get; } = probe.Params.Select(p => JsonEncodedText.Encode(p.Name)).ToArray();
+        public string[] Names { get; } = probe.Params.Select(p => ArgsJson.Name(p.Name)).ToArray();
         public long Events { get; set; }
         public IDynamicTypes? Types { get; init; }
     }
@@ -181,7 +180,7 @@ internal static class ParquetExporter
             Table = table;
             BuildId = ProbeText.BuildId(header, probe);
             Decoders = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
-            Names = probe.Params.Select(p => JsonEncodedText.Encode(p.Name)).ToArray();
+            Names = probe.Params.Select(p => ArgsJson.Name(p.Name)).ToArray();
             var cols = table.Spec.Columns;
             DurationColumn = FindRole(cols, ColumnRole.Duration);
             GoidColumn = FindRole(cols, ColumnRole.Goid);
@@ -204,7 +203,8 @@ internal static class ParquetExporter
         public FunctionTable Table { get; }
         public string? BuildId { get; }
         public ParamDecoder[] Decoders { get; }
-        public JsonEncodedText[] Names { get; }
+        /// <summary>Each parameter's JSON property prefix (ArgsJson.Name).</summary>
+        public string[] Names { get; }
         public long Events { get; set; }
         public IDynamicTypes? Types { get; init; }
     }
