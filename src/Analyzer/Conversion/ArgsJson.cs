@@ -52,8 +52,7 @@ internal sealed class ArgsJson
     /// <summary>A scalar's 64 bits as the column kind says: BIGINT, UBIGINT or BOOLEAN.</summary>
     public void Scalar(string name, ColumnKind kind, ulong bits)
     {
-        Property(name);
-        Room(20); // the longest: ulong.MaxValue and long.MinValue both have 20 chars
+        Property(name, 20); // the longest: ulong.MaxValue and long.MinValue both have 20 chars
         var dst = _chars.AsSpan(_len);
         int n;
         switch (kind)
@@ -98,11 +97,12 @@ internal sealed class ArgsJson
         return _chars.AsSpan(0, _len);
     }
 
-    private void Property(string name)
+    /// <summary>Writes the separator and the name, with room for <paramref name="value"/> more chars after them.</summary>
+    private void Property(string name, int value = 0)
     {
-        if (!_first) Append(',');
+        Room(name.Length + 1 + value);
+        if (!_first) _chars[_len++] = ',';
         _first = false;
-        Room(name.Length);
         name.CopyTo(_chars.AsSpan(_len));
         _len += name.Length;
     }

@@ -57,8 +57,13 @@ internal sealed class CallEmitter(ClockSync clock, CallsTable calls, List<Functi
         }
         table.Commit();
         st.Events++;
-        if (ev.UserStack is { } us) StackProbes.TryAdd(us.Id, ev.Probe);
-        calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.Probe.Function, st.BuildId, args, duration, ret, ev.UserStack?.Id, goid);
+        int? stack = null;
+        if (ev.UserStack is { } us)
+        {
+            StackProbes.TryAdd(us.Id, ev.Probe);
+            stack = us.Id;
+        }
+        calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.FunctionText, st.BuildIdText, args, duration, ret, stack, goid);
         _buffered++;
         if (table.IsFull) _full = table;
     }

@@ -56,7 +56,7 @@ internal sealed class CallsTable : IAsyncDisposable
 
     /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
     /// <param name="args">Text kept by <see cref="Keep"/>, as is <paramref name="ret"/>.</param>
-    public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, string function, string? buildId, ReadOnlyMemory<char> args,
+    public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, ReadOnlyMemory<char> function, ReadOnlyMemory<char>? buildId, ReadOnlyMemory<char> args,
         long? durationNs = null, ReadOnlyMemory<char>? ret = null, int? stackId = null, long? goid = null)
     {
         var b = _rows.Current;
@@ -66,8 +66,8 @@ internal sealed class CallsTable : IAsyncDisposable
         b.Pid[row] = pid;
         b.Tid[row] = tid;
         b.Probe[row] = probe;
-        b.Function[row] = function.AsMemory();
-        b.BuildId[row] = buildId?.AsMemory();
+        b.Function[row] = function;
+        b.BuildId[row] = buildId;
         b.Args[row] = args;
         b.Duration[row] = durationNs;
         b.Ret[row] = ret;

@@ -178,7 +178,9 @@ internal static class ParquetExporter
         {
             Probe = probe;
             Table = table;
-            BuildId = ProbeText.BuildId(header, probe);
+            FunctionText = probe.Function.AsMemory();
+            // Not "?.AsMemory()" alone: null must stay a NULL cell, not become an empty ReadOnlyMemory.
+            BuildIdText = ProbeText.BuildId(header, probe) is { } id ? id.AsMemory() : null;
             Decoders = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
             Names = probe.Params.Select(p => ArgsJson.Name(p.Name)).ToArray();
             var cols = table.Spec.Columns;
@@ -201,7 +203,9 @@ internal static class ParquetExporter
 
         public ProbeSpec Probe { get; }
         public FunctionTable Table { get; }
-        public string? BuildId { get; }
+        /// <summary>calls.function and calls.build_id of every row of this probe, shared by all of them.</summary>
+        public ReadOnlyMemory<char> FunctionText { get; }
+        public ReadOnlyMemory<char>? BuildIdText { get; }
         public ParamDecoder[] Decoders { get; }
         /// <summary>Each parameter's JSON property prefix (ArgsJson.Name).</summary>
         public string[] Names { get; }
