@@ -1,56 +1,150 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Calltape.Capture.Decoding;
 
 namespace Calltape.Analyzer.Conversion;
 
-/// <summary>Builds the calls table's args JSON with one reused writer and buffer, byte-for-byte like <see cref="ValueDecoder.ToJson"/>.</summary>
-/// <remarks>ToJson allocates a MemoryStream and a writer per event and takes boxed values; at millions of events per
-/// second that dominates. Same writer options and call sequence, so the text is identical (tests compare them).</remarks>
+/// <summary>Builds the calls table's args JSON as UTF-16 in one reused buffer, byte-for-byte like <see cref="ValueDecoder.ToJson"/>.</summary>
+/// <remarks>
+/// ToJson allocates a MemoryStream and a writer per event and takes boxed values; even one reused Utf8JsonWriter
+/// costs a UTF-8 round trip and a string per call (7% of convert's samples). Here numbers, booleans and strings
+/// that need no escaping are written directly; everything else (strings with a char the writer escapes, values of
+/// the slow path) goes through a Utf8JsonWriter with ToJson's options, so the text is identical (ArgsJsonTests
+/// compare them, and which chars need escaping is asked of that writer, not assumed).
+/// </remarks>
 internal sealed class ArgsJson
 {
-    private readonly ArrayBufferWriter<byte> _buf = new(512);
+    /// <summary>The ASCII chars Utf8JsonWriter's default encoder writes as themselves inside a string.</summary>
+    private static readonly SearchValues<char> Plain = PlainChars();
+
+    private readonly ArrayBufferWriter<byte> _buf = new(256);
     private readonly Utf8JsonWriter _w;
+    private char[] _chars = new char[512];
+    private int _len;
+    private bool _first;
 
     public ArgsJson() => _w = new Utf8JsonWriter(_buf);
 
+    /// <summary>The text a property name starts with, "name": escaped as ToJson's writer escapes it.</summary>
+    public static string Name(string name)
+    {
+        var buf = new ArrayBufferWriter<byte>(64);
+        using (var w = new Utf8JsonWriter(buf))
+        {
+            w.WriteStartObject();
+            w.WritePropertyName(name);
+            w.WriteNullValue();
+            w.WriteEndObject();
+        }
+        var text = Encoding.UTF8.GetString(buf.WrittenSpan); // {"name":null}
+        return text[1..^"null}".Length];
+    }
+
     public void Begin()
     {
-        _buf.ResetWrittenCount();
-        _w.Reset(_buf);
-        _w.WriteStartObject();
+        _len = 0;
+        _first = true;
+        Append('{');
     }
 
     /// <summary>A scalar's 64 bits as the column kind says: BIGINT, UBIGINT or BOOLEAN.</summary>
-    public void Scalar(JsonEncodedText name, ColumnKind kind, ulong bits)
+    public void Scalar(string name, ColumnKind kind, ulong bits)
     {
-        _w.WritePropertyName(name);
+        Property(name, 20); // the longest: ulong.MaxValue and long.MinValue both have 20 chars
+        var dst = _chars.AsSpan(_len);
+        int n;
         switch (kind)
         {
-            case ColumnKind.Int64: _w.WriteNumberValue((long)bits); break;
-            case ColumnKind.Bool: _w.WriteBooleanValue(bits != 0); break;
-            default: _w.WriteNumberValue(bits); break;
+            case ColumnKind.Int64: ((long)bits).TryFormat(dst, out n, default, CultureInfo.InvariantCulture); break;
+            case ColumnKind.Bool: (bits != 0 ? "true" : "false").CopyTo(dst); n = bits != 0 ? 4 : 5; break;
+            default: bits.TryFormat(dst, out n, default, CultureInfo.InvariantCulture); break;
         }
+        _len += n;
     }
 
-    public void String(JsonEncodedText name, string value)
+    public void String(string name, ReadOnlySpan<char> value)
     {
-        _w.WritePropertyName(name);
+        Property(name);
+        if (value.IndexOfAnyExcept(Plain) < 0)
+        {
+            Room(value.Length + 2);
+            _chars[_len++] = '"';
+            value.CopyTo(_chars.AsSpan(_len));
+            _len += value.Length;
+            _chars[_len++] = '"';
+            return;
+        }
+        StartSlow();
         _w.WriteStringValue(value);
+        EndSlow();
     }
 
     /// <summary>A value from the slow path, written by ValueDecoder's own rule (including not_captured and partial).</summary>
-    public void Decoded(JsonEncodedText name, DecodedValue v)
+    public void Decoded(string name, DecodedValue v)
     {
-        _w.WritePropertyName(name);
+        Property(name);
+        StartSlow();
         ValueDecoder.WriteJson(_w, v);
+        EndSlow();
     }
 
-    public string End()
+    /// <summary>The object's text, valid until the next <see cref="Begin"/>.</summary>
+    public ReadOnlySpan<char> End()
     {
-        _w.WriteEndObject();
+        Append('}');
+        return _chars.AsSpan(0, _len);
+    }
+
+    /// <summary>Writes the separator and the name, with room for <paramref name="value"/> more chars after them.</summary>
+    private void Property(string name, int value = 0)
+    {
+        Room(name.Length + 1 + value);
+        if (!_first) _chars[_len++] = ',';
+        _first = false;
+        name.CopyTo(_chars.AsSpan(_len));
+        _len += name.Length;
+    }
+
+    private void StartSlow()
+    {
+        _buf.ResetWrittenCount();
+        _w.Reset(_buf);
+    }
+
+    private void EndSlow()
+    {
         _w.Flush();
-        return Encoding.UTF8.GetString(_buf.WrittenSpan);
+        var utf8 = _buf.WrittenSpan;
+        Room(utf8.Length); // never more chars than bytes
+        _len += Encoding.UTF8.GetChars(utf8, _chars.AsSpan(_len));
+    }
+
+    private void Append(char c)
+    {
+        Room(1);
+        _chars[_len++] = c;
+    }
+
+    private void Room(int chars)
+    {
+        if (_len + chars > _chars.Length) Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _len + chars));
+    }
+
+    private static SearchValues<char> PlainChars()
+    {
+        var plain = new List<char>();
+        var buf = new ArrayBufferWriter<byte>(16);
+        using var w = new Utf8JsonWriter(buf);
+        for (var c = '\0'; c < 128; c++)
+        {
+            buf.ResetWrittenCount();
+            w.Reset(buf);
+            w.WriteStringValue(new string(c, 1));
+            w.Flush();
+            if (buf.WrittenCount == 3 && buf.WrittenSpan[1] == c) plain.Add(c);
+        }
+        return SearchValues.Create(plain.ToArray());
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Calltape.Capture.Decoding;
 using Calltape.Capture.Model;
 
@@ -34,10 +33,10 @@ internal sealed class CallEmitter(ClockSync clock, CallsTable calls, List<Functi
         var json = _json;
         json.Begin();
         DecodeInto(st.Probe, st.Decoders, st.Decoders.Length, st.Names, ev, row, cols, 0, json, st.Types);
-        var args = json.End();
+        var args = calls.Keep(json.End());
         long? duration = null;
         long? goid = null;
-        string? ret = null;
+        ReadOnlyMemory<char>? ret = null;
         if (st.DurationColumn >= 0)
         {
             for (var c = st.DurationColumn; c < cols.Length; c++) cols[c].SetNull(row);
@@ -48,7 +47,7 @@ internal sealed class CallEmitter(ClockSync clock, CallsTable calls, List<Functi
                 json.Begin();
                 var n = Math.Min(exit.Decoders.Length, st.ResultColumns);
                 DecodeInto(exit.Probe, exit.Decoders, n, exit.Names, exitEv, row, cols, st.DurationColumn + 1, json, exit.Types);
-                ret = json.End();
+                ret = calls.Keep(json.End());
                 if (st.GoidColumn >= 0 && ParquetExporter.Goid(exit.Probe, exitEv) is { } g)
                 {
                     cols[st.GoidColumn].SetBits(row, g);
@@ -58,8 +57,13 @@ internal sealed class CallEmitter(ClockSync clock, CallsTable calls, List<Functi
         }
         table.Commit();
         st.Events++;
-        if (ev.UserStack is { } us) StackProbes.TryAdd(us.Id, ev.Probe);
-        calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.Probe.Function, st.BuildId, args, duration, ret, ev.UserStack?.Id, goid);
+        int? stack = null;
+        if (ev.UserStack is { } us)
+        {
+            StackProbes.TryAdd(us.Id, ev.Probe);
+            stack = us.Id;
+        }
+        calls.Add(ts, ev.KtimeNs, ev.Pid, ev.Tid, ev.Probe, st.FunctionText, st.BuildIdText, args, duration, ret, stack, goid);
         _buffered++;
         if (table.IsFull) _full = table;
     }
@@ -82,7 +86,7 @@ internal sealed class CallEmitter(ClockSync clock, CallsTable calls, List<Functi
     }
 
     /// <summary>Decodes parameters of one event into a row's columns from <paramref name="first"/> on, and into the JSON.</summary>
-    private static void DecodeInto(ProbeSpec probe, ParamDecoder[] decoders, int count, JsonEncodedText[] names, RawEvent ev, int row,
+    private static void DecodeInto(ProbeSpec probe, ParamDecoder[] decoders, int count, string[] names, RawEvent ev, int row,
         ParamColumn[] columns, int first, ArgsJson json, IDynamicTypes? types)
     {
         for (var i = 0; i < count; i++)
@@ -91,9 +95,8 @@ internal sealed class CallEmitter(ClockSync clock, CallsTable calls, List<Functi
             var col = columns[first + i];
             switch (d.Column)
             {
-                case ColumnKind.String when d.TryString(ev, out var s):
-                    col.SetString(row, s!);
-                    json.String(names[i], s!);
+                case ColumnKind.String when d.TryUtf8(ev, out var utf8):
+                    json.String(names[i], col.SetUtf8(row, utf8));
                     continue;
                 case ColumnKind.Int64 or ColumnKind.UInt64 or ColumnKind.Bool when d.TryScalar(ev, out var bits):
                     col.SetBits(row, bits);

@@ -55,8 +55,9 @@ internal sealed class CallsTable : IAsyncDisposable
     }
 
     /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
-    public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, string function, string? buildId, string args,
-        long? durationNs = null, string? ret = null, int? stackId = null, long? goid = null)
+    /// <param name="args">Text kept by <see cref="Keep"/>, as is <paramref name="ret"/>.</param>
+    public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, ReadOnlyMemory<char> function, ReadOnlyMemory<char>? buildId, ReadOnlyMemory<char> args,
+        long? durationNs = null, ReadOnlyMemory<char>? ret = null, int? stackId = null, long? goid = null)
     {
         var b = _rows.Current;
         var row = b.Count++;
@@ -65,16 +66,19 @@ internal sealed class CallsTable : IAsyncDisposable
         b.Pid[row] = pid;
         b.Tid[row] = tid;
         b.Probe[row] = probe;
-        b.Function[row] = function.AsMemory();
-        b.BuildId[row] = buildId?.AsMemory();
-        b.Args[row] = b.Text.Add(args);
+        b.Function[row] = function;
+        b.BuildId[row] = buildId;
+        b.Args[row] = args;
         b.Duration[row] = durationNs;
-        // Not "ret is null ? null : ...": null converts to an empty ReadOnlyMemory there (via char[]), not to a NULL cell.
-        b.Ret[row] = ret is null ? default(ReadOnlyMemory<char>?) : b.Text.Add(ret);
+        b.Ret[row] = ret;
         b.Goid[row] = goid;
         b.Stack[row] = stackId;
         Rows++;
     }
+
+    /// <summary>A copy of a cell's text for the next <see cref="Add"/>, in the buffer being filled (so call it only when
+    /// <see cref="IsFull"/> is false: a flush swaps the buffer).</summary>
+    public ReadOnlyMemory<char> Keep(ReadOnlySpan<char> text) => _rows.Current.Text.Add(text);
 
     /// <summary>Starts writing the buffered rows as one row group and returns once the other buffer is free to fill.</summary>
     public Task FlushAsync() => _rows.FlushAsync();

@@ -13,7 +13,8 @@ namespace Calltape.Analyzer.Conversion;
 internal sealed class EventPump : IAsyncDisposable
 {
     /// <summary>Events per batch: enough to make the hand-over cheap; few in flight, since events waiting in the channel
-    /// outlive gen0 collections and would be promoted.</summary>
+    /// outlive gen0 collections and would be promoted (10 M calls: 8192 cost 0.6 CPU-s more than 1024, 256 no less;
+    /// the hand-over itself, spinning included, was under 2% of samples).</summary>
     public const int BatchSize = 1024;
 
     private readonly Channel<(RawEvent[] Events, int Count)> _full = Channel.CreateBounded<(RawEvent[], int)>(

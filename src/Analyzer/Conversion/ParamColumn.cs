@@ -74,10 +74,17 @@ internal sealed class ParamColumn
         }
     }
 
-    public void SetString(int row, string value)
+    /// <summary>Stores a string from its UTF-8 bytes (decoded once, into the row group's text) and returns its chars.</summary>
+    public ReadOnlySpan<char> SetUtf8(int row, ReadOnlySpan<byte> utf8)
     {
-        if (_s is not null) _s[row] = _text.Add(value);
-        else SetNull(row);
+        if (_s is null)
+        {
+            SetNull(row);
+            return System.Text.Encoding.UTF8.GetString(utf8);
+        }
+        var m = _text.AddUtf8(utf8);
+        _s[row] = m;
+        return m.Span;
     }
 
     /// <summary>Stores a value from <see cref="Calltape.Capture.Decoding.ValueDecoder"/> (the slow path); a type that does not fit is NULL.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using Calltape.Capture.Decoding;
 using Calltape.Capture.Model;
 
@@ -92,17 +91,18 @@ internal sealed class ParamDecoder
         return true;
     }
 
-    /// <summary>Decodes a complete string, or false when it is missing, nil, unreadable or truncated.</summary>
-    public bool TryString(RawEvent ev, out string? value)
+    /// <summary>A complete string's UTF-8 bytes, or false when it is missing, nil, unreadable or truncated.</summary>
+    /// <remarks>The bytes, not a string: the caller decodes them once, into the row group's text (TextBuffer.AddUtf8).</remarks>
+    public bool TryUtf8(RawEvent ev, out ReadOnlySpan<byte> utf8)
     {
-        value = null;
+        utf8 = default;
         if (!Enabled || !_p0.TryRead(ev, out var ptr) || !_p1.TryRead(ev, out var len)) return false;
-        if (len == 0) { value = ""; return true; }
+        if (len == 0) return true;
         if (_deref < 0 || _deref >= ev.Derefs.Length || ptr == 0) return false;
         var d = ev.Derefs[_deref];
         // The length register is the truth; fewer bytes than it says means truncated (ValueDecoder.DecodeString).
         if (d.Error != 0 || (ulong)d.Data.Length < len) return false;
-        value = Encoding.UTF8.GetString(d.Data, 0, (int)len);
+        utf8 = d.Data.AsSpan(0, (int)len);
         return true;
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Text.Json;
 using Calltape.Capture.Decoding;
 using Calltape.Capture.Format;
 using Calltape.Capture.Model;
@@ -167,7 +166,7 @@ internal static class ParquetExporter
     {
         public ProbeSpec Probe { get; } = probe;
         public ParamDecoder[] Decoders { get; } = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
-        public JsonEncodedText[] Names { get; } = probe.Params.Select(p => JsonEncodedText.Encode(p.Name)).ToArray();
+        public string[] Names { get; } = probe.Params.Select(p => ArgsJson.Name(p.Name)).ToArray();
         public long Events { get; set; }
         public IDynamicTypes? Types { get; init; }
     }
@@ -179,9 +178,11 @@ internal static class ParquetExporter
         {
             Probe = probe;
             Table = table;
-            BuildId = ProbeText.BuildId(header, probe);
+            FunctionText = probe.Function.AsMemory();
+            // Not "?.AsMemory()" alone: null must stay a NULL cell, not become an empty ReadOnlyMemory.
+            BuildIdText = ProbeText.BuildId(header, probe) is { } id ? id.AsMemory() : null;
             Decoders = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
-            Names = probe.Params.Select(p => JsonEncodedText.Encode(p.Name)).ToArray();
+            Names = probe.Params.Select(p => ArgsJson.Name(p.Name)).ToArray();
             var cols = table.Spec.Columns;
             DurationColumn = FindRole(cols, ColumnRole.Duration);
             GoidColumn = FindRole(cols, ColumnRole.Goid);
@@ -202,9 +203,12 @@ internal static class ParquetExporter
 
         public ProbeSpec Probe { get; }
         public FunctionTable Table { get; }
-        public string? BuildId { get; }
+        /// <summary>calls.function and calls.build_id of every row of this probe, shared by all of them.</summary>
+        public ReadOnlyMemory<char> FunctionText { get; }
+        public ReadOnlyMemory<char>? BuildIdText { get; }
         public ParamDecoder[] Decoders { get; }
-        public JsonEncodedText[] Names { get; }
+        /// <summary>Each parameter's JSON property prefix (ArgsJson.Name).</summary>
+        public string[] Names { get; }
         public long Events { get; set; }
         public IDynamicTypes? Types { get; init; }
     }

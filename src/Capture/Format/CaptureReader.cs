@@ -15,6 +15,7 @@ public sealed class CaptureReader
     private readonly List<string> _warnings = [];
 
     private readonly ProbeSpec?[] _probesById;
+    private readonly FastEventParser.Shape[] _shapes;
     private readonly StackInterner _stacks = new();
     private readonly Dictionary<uint, IReadOnlyList<BinaryMapping>> _mappings = [];
 
@@ -26,6 +27,7 @@ public sealed class CaptureReader
         _probesById = new ProbeSpec?[header.Probes.Count == 0 ? 0 : Math.Min(header.Probes.Max(p => p.Id) + 1, 1 << 20)];
         foreach (var p in header.Probes)
             if ((uint)p.Id < (uint)_probesById.Length) _probesById[p.Id] = p;
+        _shapes = _probesById.Select(p => p is null ? FastEventParser.Shape.None : FastEventParser.Shape.Of(p.Plan)).ToArray();
     }
 
     /// <summary>The capture directory.</summary>
@@ -117,7 +119,7 @@ public sealed class CaptureReader
             }
             RawEvent? ev;
             int consumed;
-            if (FastEventParser.TryRead(w.Rest(pos).Span, _probesById, threads, stacks, ref ktime, out ev, out consumed))
+            if (FastEventParser.TryRead(w.Rest(pos).Span, _shapes, threads, stacks, ref ktime, out ev, out consumed))
             {
                 pos += consumed;
                 count++;

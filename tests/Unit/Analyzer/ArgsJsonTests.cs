@@ -1,0 +1,88 @@
+using System.Text;
+using Calltape.Analyzer.Conversion;
+using Calltape.Capture.Decoding;
+using Calltape.Capture.Model;
+using Xunit;
+
+namespace Calltape.Tests.Unit.Analyzer;
+
+/// <summary>The converter writes args JSON and string cells without ValueDecoder; the text must stay identical to its.</summary>
+public class ArgsJsonTests
+{
+    private static readonly TypeDesc I64 = new("int64", TypeKind.Int, 8);
+    private static readonly TypeDesc U64 = new("uint64", TypeKind.Uint, 8);
+    private static readonly TypeDesc Bool = new("bool", TypeKind.Bool, 1);
+    private static readonly TypeDesc Str = new("string", TypeKind.String, 16);
+
+    private static ProbeSpec Probe(params (string Name, TypeDesc Type)[] ps) =>
+        new(1, "f", 0, 0, 0, 0, AbiKind.GoRegs, new CapturePlan([Reg.Rax], 0, []),
+            ps.Select(p => new ParamSpec(p.Name, p.Type, [Source.Of(Reg.Rax)])).ToArray());
+
+    /// <summary>Writes values the way CallEmitter does: scalars and strings directly, the rest through the slow path.</summary>
+    private static string Build(ProbeSpec probe, DecodedValue[] values)
+    {
+        var json = new ArgsJson();
+        json.Begin();
+        for (var i = 0; i < values.Length; i++)
+        {
+            var name = ArgsJson.Name(probe.Params[i].Name);
+            switch (values[i].Value)
+            {
+                case long l: json.Scalar(name, ColumnKind.Int64, (ulong)l); break;
+                case ulong u: json.Scalar(name, ColumnKind.UInt64, u); break;
+                case bool b: json.Scalar(name, ColumnKind.Bool, b ? 1UL : 0UL); break;
+                case string s: json.String(name, s); break;
+                default: json.Decoded(name, values[i]); break;
+            }
+        }
+        return json.End().ToString();
+    }
+
+    [Fact]
+    public void Every_char_in_a_string_is_escaped_exactly_as_value_decoder_escapes_it()
+    {
+        var probe = Probe(("a", Str), ("b", Str));
+        var chars = Enumerable.Range(0, 0x800).Select(c => (char)c).Concat(['\u2028', '\u2029', '\ud83d', '\ude00', '\ufeff', '\ufffd']);
+        foreach (var c in chars)
+        {
+            DecodedValue[] values = [new(c.ToString(), null), new($"x{c}y<{c}>&'\"+`\\", null)];
+            Assert.Equal(ValueDecoder.ToJson(probe, values), Build(probe, values));
+        }
+        DecodedValue[] emoji = [new("smile \ud83d\ude00 and café", null), new("", null)];
+        Assert.Equal(ValueDecoder.ToJson(probe, emoji), Build(probe, emoji));
+    }
+
+    [Fact]
+    public void Scalars_names_and_slow_path_values_match_value_decoder()
+    {
+        var probe = Probe(("i", I64), ("u", U64), ("ok", Bool), ("we\"ird<é>", I64), ("s", Str), ("gone", Str), ("f", I64));
+        foreach (var (l, u) in new[] { (0L, 0UL), (-1L, 1UL), (long.MinValue, ulong.MaxValue), (long.MaxValue, 10UL), (-987654321L, 4294967296UL) })
+        {
+            DecodedValue[] values =
+            [
+                new(l, null), new(u, null), new(l < 0, null), new(l, null), new("plain", null),
+                DecodedValue.Missing("truncated at 3 of 9 bytes", "a\"\u00e9"), new(1.5, null),
+            ];
+            Assert.Equal(ValueDecoder.ToJson(probe, values), Build(probe, values));
+        }
+        Assert.Equal("{}", Build(Probe(), []));
+    }
+
+    [Fact]
+    public void String_cells_decode_utf8_like_value_decoder_including_invalid_bytes()
+    {
+        var p = new ParamSpec("s", Str, [Source.Of(Reg.Rbx), Source.Of(Reg.Rcx)], Deref: 0);
+        var probe = new ProbeSpec(1, "f", 0, 0, 0, 0, AbiKind.GoRegs,
+            new CapturePlan([Reg.Rbx, Reg.Rcx], 0, [new DerefSpec(Source.Of(Reg.Rbx), Source.Of(Reg.Rcx), 64)]), [p]);
+        var fast = new ParamDecoder(probe, p);
+        var text = new TextBuffer();
+        var rng = new Random(5);
+        byte[][] samples = [[], "héllo"u8.ToArray(), [0xff, 0x41], [0xe2, 0x82], [0xf0, 0x9f, 0x98, 0x80, 0xc0, 0x80]];
+        foreach (var bytes in samples.Concat(Enumerable.Range(0, 500).Select(_ => { var b = new byte[rng.Next(0, 40)]; rng.NextBytes(b); return b; })))
+        {
+            var ev = new RawEvent(1, 0, 1, 1, [0x7000, (ulong)bytes.Length], null, [new DerefData(bytes, bytes.Length, 0)]);
+            Assert.True(fast.TryUtf8(ev, out var utf8));
+            Assert.Equal(ValueDecoder.DecodeParam(probe, p, ev).Value, text.AddUtf8(utf8).ToString());
+        }
+    }
+}
