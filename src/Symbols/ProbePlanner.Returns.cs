@@ -92,7 +92,8 @@ public static partial class ProbePlanner
             var values = new ValuePlanner(derefs, options, cStrings: true);
             ValuePlanner.Node? node = null;
             ParamSpec spec;
-            if (RustAbi.IsRust(info)) (spec, node) = RustResult(name, t, derefs, values, options);
+            if (result.IncompleteType) spec = new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is only declared in the DWARF: its size is unknown");
+            else if (RustAbi.IsRust(info)) (spec, node) = RustResult(name, t, derefs, values, options);
             else if (t.Kind == TypeKind.Float) spec = new ParamSpec(name, t, [], NotCaptured: "float register");
             // A C++ class non-trivial for calls (a std::string too) is returned in memory whatever its size (Itanium C++ ABI §3.1.3.1).
             else if (t.Kind is TypeKind.Struct or TypeKind.Array or TypeKind.String && (result.PassedByReference || SysVAbi.ReturnsInMemory(t)))

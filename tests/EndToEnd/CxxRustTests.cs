@@ -4,15 +4,17 @@ using Calltape.Tests.Support;
 
 namespace Calltape.Tests.EndToEnd;
 
-/// <summary>C++ (g++) and Rust (rustc) programs recorded by demangled name: every argument, result and duration matches what they printed.</summary>
+/// <summary>C++ (g++ and clang++) and Rust (rustc) programs recorded by demangled name: every argument, result and duration matches what they printed.</summary>
 public class CxxRustTests
 {
     [Theory]
-    [InlineData("-O0 -g")]
-    [InlineData("-O2 -g")]
-    public void Cxx_EveryCallArgumentAndResultMatchesWhatTheProgramPrinted(string flags)
+    [InlineData("g++", "-O0 -g")]
+    [InlineData("g++", "-O2 -g")]
+    [InlineData(NativeFixtures.ClangXx, "-O0 -g")]
+    [InlineData(NativeFixtures.ClangXx, "-O2 -g")]
+    public void Cxx_EveryCallArgumentAndResultMatchesWhatTheProgramPrinted(string compiler, string flags)
     {
-        var bin = NativeFixtures.BuildCxx("shop", flags);
+        var bin = NativeFixtures.BuildCxx("shop", flags, compiler);
         var dir = Path.Combine(Repo.NewTempDir("cxx"), "cap.ctape");
         // By demangled name (every overload), by name with its parameter list, and by glob over demangled names.
         var r = Tools.Run(Tools.Recorder, ["-o", dir, "--returns", "-q", "-p", "Shop::total", "-p", "text::greet", "-p", "bump(int&, int)",
