@@ -150,18 +150,36 @@ internal static class RustAbi
     {
         if (t.Kind != TypeKind.Struct || t.Name is not ("String" or "alloc::string::String")) return null;
         var vec = t.Fields.FirstOrDefault(f => f.Name == "vec");
-        var buf = vec?.Type.Fields.FirstOrDefault(f => f.Name == "buf");
-        var len = vec?.Type.Fields.FirstOrDefault(f => f.Name == "len");
-        var ptr = buf?.Type.Fields.FirstOrDefault(f => f.Name == "ptr");
-        if (vec is null || buf is null || len is null || ptr is null || len.Type is not { Kind: TypeKind.Uint, Size: 8 }) return null;
-        var ptrAt = FirstPointer(ptr.Type, vec.Offset + buf.Offset + ptr.Offset);
-        return ptrAt is { } p ? (p, vec.Offset + len.Offset) : null;
+        return vec is not null && VecWords(vec.Type, vec.Offset) is { } w ? (w.Ptr, w.Len) : null;
     }
 
-    /// <summary>The offset of the raw pointer inside Unique&lt;u8&gt; { pointer: NonNull&lt;u8&gt; { pointer: *const u8 }, _marker }.</summary>
-    private static int? FirstPointer(TypeDesc t, int offset)
+    /// <summary>
+    /// A Rust Vec&lt;T&gt; (alloc::vec::Vec, 24 bytes): where it keeps its element pointer and length (Vec { buf: RawVec
+    /// { ptr: Unique&lt;T&gt;, cap }, len } in library/alloc 1.63, offsets from DWARF) and the element type as its
+    /// elements decode (a &amp;str a String, a &amp;[T] a Slice). Null for any other type or shape.
+    /// </summary>
+    public static (int Ptr, int Len, TypeDesc Elem)? VecLayout(TypeDesc t)
     {
-        if (t.Kind == TypeKind.Pointer && t.Size == 8) return offset;
+        if (t.Kind != TypeKind.Struct || !(t.Name.StartsWith("Vec<", StringComparison.Ordinal) || t.Name.StartsWith("alloc::vec::Vec<", StringComparison.Ordinal)))
+            return null;
+        if (VecWords(t, 0) is not { } w || w.Elem is not { } elem) return null;
+        return (w.Ptr, w.Len, DecodeType(elem, Classify(elem, out _)));
+    }
+
+    /// <summary>The data pointer's and length's offsets in a Vec's shape (at <paramref name="at"/>) and the pointer's target.</summary>
+    private static (int Ptr, int Len, TypeDesc? Elem)? VecWords(TypeDesc vec, int at)
+    {
+        var buf = vec.Fields.FirstOrDefault(f => f.Name == "buf");
+        var len = vec.Fields.FirstOrDefault(f => f.Name == "len");
+        var ptr = buf?.Type.Fields.FirstOrDefault(f => f.Name == "ptr");
+        if (buf is null || len is null || ptr is null || len.Type is not { Kind: TypeKind.Uint, Size: 8 }) return null;
+        return FirstPointer(ptr.Type, at + buf.Offset + ptr.Offset) is { } p ? (p.Offset, at + len.Offset, p.Type.Elem) : null;
+    }
+
+    /// <summary>The raw pointer inside Unique&lt;T&gt; { pointer: NonNull&lt;T&gt; { pointer: *const T }, _marker } and its offset.</summary>
+    private static (int Offset, TypeDesc Type)? FirstPointer(TypeDesc t, int offset)
+    {
+        if (t.Kind == TypeKind.Pointer && t.Size == 8) return (offset, t);
         if (t.Kind != TypeKind.Struct) return null;
         foreach (var f in t.Fields)
             if (f.Type.Size > 0 && FirstPointer(f.Type, offset + f.Offset) is { } p) return p;

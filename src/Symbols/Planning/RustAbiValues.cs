@@ -62,6 +62,7 @@ internal static class NativeValues
     private static (ParamSpec, ValuePlanner.Node?) Indirect(string name, TypeDesc t, Source address, List<DerefSpec> derefs,
         ValuePlanner values, PlanOptions options)
     {
+        if (RustAbi.VecLayout(t) is { } vec) return Vec(name, t, vec, address, derefs, values);
         if (RustAbi.StringLayout(t) is not { } layout) return (new ParamSpec(name, t, [address]), values.ByReference(t, address));
         if (derefs.Count >= ProbePlanner.MaxDerefs)
             return (new ParamSpec(name, t, [], NotCaptured: $"passed by reference; deref limit ({ProbePlanner.MaxDerefs})"), null);
@@ -80,6 +81,21 @@ internal static class NativeValues
             node.Deref = derefs.Count - 1;
         }
         return (new ParamSpec(name, new TypeDesc(t.Name, TypeKind.String, t.Size), [address]), node);
+    }
+
+    /// <summary>
+    /// A Rust Vec&lt;T&gt; passed or returned by address: copy its 24 bytes, then decode it as the slice of its elements
+    /// (data pointer and length where DWARF places them), within the same element and byte limits as a &amp;[T].
+    /// </summary>
+    private static (ParamSpec, ValuePlanner.Node?) Vec(string name, TypeDesc t, (int Ptr, int Len, TypeDesc Elem) vec, Source address,
+        List<DerefSpec> derefs, ValuePlanner values)
+    {
+        if (derefs.Count >= ProbePlanner.MaxDerefs)
+            return (new ParamSpec(name, t, [], NotCaptured: $"passed by reference; deref limit ({ProbePlanner.MaxDerefs})"), null);
+        derefs.Add(new DerefSpec(address, Source.None, t.Size));
+        var copy = derefs.Count - 1;
+        var slice = new TypeDesc(t.Name, TypeKind.Slice, 16) { Elem = vec.Elem };
+        return (new ParamSpec(name, slice, [address]), values.SliceOf(slice, Source.InDeref(copy, vec.Ptr), Source.InDeref(copy, vec.Len)));
     }
 
     /// <summary>A Rust &amp;[T]: (data pointer, element count) in two registers; the elements by one dereference.</summary>

@@ -72,7 +72,7 @@ public class CxxRustPlanningTests
     [Theory]
     [InlineData(RustOpt.Debug)]
     [InlineData(RustOpt.Release)]
-    public void Rust_FatPointersArePairs_StringIsByReference_OptionOfARefIsOnePointer(RustOpt opt)
+    public void Rust_FatPointersArePairs_StringAndVecAreByReference_OptionOfARefIsOnePointer(RustOpt opt)
     {
         var bin = NativeFixtures.BuildRust("fixture", opt);
         var add = Plan(bin, "fixture::add");
@@ -101,6 +101,22 @@ public class CxxRustPlanningTests
         Assert.Equal("rdi,rsi", Pieces(shapes, "p"));
         Assert.Equal("rdx", Pieces(shapes, "s"));
         Assert.Equal("rcx", Pieces(shapes, "last"));
+
+        // Vec<T> is 24 bytes like String: its address in RDI; the copy's pointer and length (offsets from DWARF) then
+        // bound the elements, 8 bytes each for i64, 16 (a &str) for Vec<&str>, whose texts follow.
+        var total = Plan(bin, "fixture::total");
+        Assert.Equal("rdi", Pieces(total, "v"));
+        Assert.Equal(TypeKind.Slice, total.Params[0].Type.Kind);
+        Assert.Equal(new TypeDesc("i64", TypeKind.Int, 8), total.Params[0].Type.Elem);
+        Assert.Equal(new DerefSpec(Source.Of(Reg.Rdi), Source.None, 24), total.Plan.Derefs[0]);
+        Assert.Equal(SourceKind.Deref, total.Plan.Derefs[1].Ptr.Kind);
+        Assert.Equal(SourceKind.Deref, total.Plan.Derefs[1].Len.Kind);
+        Assert.Equal(8, total.Plan.Derefs[1].Scale);
+        var words = Plan(bin, "fixture::words");
+        Assert.Equal("rdi", Pieces(words, "ws"));
+        Assert.Equal("rsi", Pieces(words, "sep"));
+        Assert.Equal(TypeKind.String, words.Params[0].Type.Elem?.Kind);
+        Assert.Equal(16, words.Plan.Derefs[1].Scale);
 
         var pick = Plan(bin, "fixture::pick");
         Assert.Equal(TypeKind.Pointer, pick.Params[0].Type.Kind);
