@@ -190,14 +190,20 @@ public sealed class DwarfReader
     }
 
     /// <summary>
-    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option
-    /// (Planning/RustAbiDwarf.cs), and a C++ std::string is text (Planning/CxxAbi.cs), also when clang only declares
-    /// it (Planning/CxxDeclarations.cs).
+    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option, and one with a
+    /// discriminant of its own an Option kind (Planning/RustAbiDwarf.cs); a C++ std::string is text (Planning/CxxAbi.cs),
+    /// also when clang only declares it (Planning/CxxDeclarations.cs).
     /// </summary>
     private Capture.Model.TypeDesc ParamType(ulong? type, bool rust, bool cxx)
     {
         var t = _types.Build(type);
         if (rust && RustAbiDwarf.NullablePointerPayload(_index, type) is { } payload) return _types.Build(payload) with { Name = t.Name };
+        if (rust && RustAbiDwarf.Tagged(_index, type) is { } option)
+            return new Capture.Model.TypeDesc(t.Name, Capture.Model.TypeKind.Option, t.Size)
+            {
+                Fields = [new("discriminant", option.TagOffset, _types.Build(option.TagType)), new("Some", option.ValueOffset, _types.Build(option.ValueType))],
+                Count = option.None,
+            };
         return cxx ? CxxAbi.StringsAsText(CxxDeclarations.Complete(_index, type, CxxAbi.SpellReference(_index, type, t))) : t;
     }
 

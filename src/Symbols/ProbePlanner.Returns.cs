@@ -128,7 +128,7 @@ public static partial class ProbePlanner
         var (type, regs, why) = RustAbi.Result(t);
         if (RustAbi.ReturnsInMemory(t)) return NativeValues.ReturnedInMemory(name, t, derefs, values, options);
         if (regs is null) return (new ParamSpec(name, t, [], NotCaptured: why), null);
-        if (type.Kind == TypeKind.Struct && type.Fields.Count > 0) return NativeValues.StructInRegisters(name, type, regs);
+        if (type.Kind is TypeKind.Struct or TypeKind.Option && type.Fields.Count > 0) return NativeValues.StructInRegisters(name, type, regs);
         if (type.Kind is TypeKind.Struct or TypeKind.Array) return (new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is not decoded yet"), null);
         return (CaptureScalar(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options), null);
     }

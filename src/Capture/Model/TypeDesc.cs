@@ -4,6 +4,9 @@ namespace Calltape.Capture.Model;
 public enum TypeKind : byte
 {
     Unknown = 0, Int, Uint, Bool, Float, Pointer, String, Slice, Struct, Array, Interface, Map, Chan, Func,
+    /// <summary>A tagged optional value (a Rust Option&lt;T&gt; that has a discriminant of its own): Fields[0] is the
+    /// discriminant, Fields[1] the value, Count the discriminant of None. Decodes as the value, or null for None.</summary>
+    Option,
 }
 
 /// <summary>A parameter's type, reduced to what capture planning and decoding need.</summary>
@@ -18,7 +21,7 @@ public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
     /// <summary>The element type of a pointer, slice, array or channel.</summary>
     public TypeDesc? Elem { get; init; }
 
-    /// <summary>The element count of an array.</summary>
+    /// <summary>The element count of an array; for an <see cref="TypeKind.Option"/>, the discriminant value of None.</summary>
     public long Count { get; init; }
 }
 

@@ -126,7 +126,9 @@ internal static class RustAbi
             Pass.Indirect => (t, null, "returned in memory"),
             Pass.Unknown => (t, null, $"returning {t.Name} (a Rust enum or union) is not modeled"),
             _ when leaves.Any(l => l.Kind == TypeKind.Float) => (t, null, "float register"),
-            Pass.Pair or Pass.Cast when t.Size > 8 => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
+            // A pair is two LLVM values whatever its size ({i32, i32} too): RAX then RDX. A cast is one integer of its size.
+            Pass.Pair => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
+            Pass.Cast when t.Size > 8 => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
             _ => (DecodeType(t, pass), [Reg.Rax], null),
         };
     }
@@ -221,7 +223,8 @@ internal static class RustAbi
             case TypeKind.Int or TypeKind.Uint or TypeKind.Bool or TypeKind.Pointer or TypeKind.Func or TypeKind.Float when t.Size <= 8:
                 leaves.Add(t);
                 return true;
-            case TypeKind.Struct when t.Fields.Count > 0:
+            // An Option with its own discriminant: Abi::ScalarPair (discriminant, value) when the value is one scalar.
+            case TypeKind.Struct or TypeKind.Option when t.Fields.Count > 0:
                 foreach (var f in t.Fields)
                     if (!Leaves(f.Type, leaves)) return false;
                 return true;

@@ -26,7 +26,7 @@ internal static class NativeValues
         if (rust is null || loc.OnStack) return null;
         var t = rust.Type;
         if (t.Kind == TypeKind.Slice && loc.IntRegs.Count == 2) return SliceInRegisters(name, t, loc.IntRegs[0], loc.IntRegs[1], derefs);
-        if (t.Kind == TypeKind.Struct && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
+        if (t.Kind is TypeKind.Struct or TypeKind.Option && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
             return (new ParamSpec(name, t, loc.IntRegs.Select(Source.Of).ToArray()), StructNode(t, loc));
         return null;
     }
@@ -129,7 +129,7 @@ internal static class NativeValues
     private static ValuePlanner.Node PairNode(TypeDesc t, IReadOnlyList<Reg> ints, ref int next)
     {
         if (t.Size == 0) return new ValuePlanner.Node(Source.None) { NotCaptured = "zero-sized" };
-        if (t.Kind == TypeKind.Struct)
+        if (t.Kind is TypeKind.Struct or TypeKind.Option)
         {
             var n = new ValuePlanner.Node(Source.None);
             foreach (var f in t.Fields) n.Parts.Add(PairNode(f.Type, ints, ref next));
@@ -147,7 +147,7 @@ internal static class NativeValues
             for (var k = 0; k < t.Count; k++) a.Parts.Add(CastNode(elem, offset + (int)(k * elem.Size), ints));
             return a;
         }
-        if (t.Kind == TypeKind.Struct)
+        if (t.Kind is TypeKind.Struct or TypeKind.Option)
         {
             var n = new ValuePlanner.Node(Source.None);
             foreach (var f in t.Fields) n.Parts.Add(CastNode(f.Type, offset + f.Offset, ints));

@@ -72,7 +72,7 @@ public class CxxRustPlanningTests
     [Theory]
     [InlineData(RustOpt.Debug)]
     [InlineData(RustOpt.Release)]
-    public void Rust_FatPointersArePairs_StringAndVecAreByReference_OptionOfARefIsOnePointer(RustOpt opt)
+    public void Rust_FatPointersArePairs_StringAndVecAreByReference_OptionsArePointersOrPairs(RustOpt opt)
     {
         var bin = NativeFixtures.BuildRust("fixture", opt);
         var add = Plan(bin, "fixture::add");
@@ -117,6 +117,15 @@ public class CxxRustPlanningTests
         Assert.Equal("rsi", Pieces(words, "sep"));
         Assert.Equal(TypeKind.String, words.Params[0].Type.Elem?.Kind);
         Assert.Equal(16, words.Plan.Derefs[1].Scale);
+
+        // Option<i64> and Option<u32> have a discriminant of their own: a ScalarPair each (discriminant, value).
+        var maybe = Plan(bin, "fixture::maybe");
+        Assert.Equal("rdi,rsi", Pieces(maybe, "o"));
+        Assert.Equal("rdx,rcx", Pieces(maybe, "p"));
+        Assert.Equal(TypeKind.Option, maybe.Params[0].Type.Kind);
+        Assert.Equal([0, 8], maybe.Params[0].Type.Fields.Select(f => f.Offset));
+        Assert.Equal([0, 4], maybe.Params[1].Type.Fields.Select(f => f.Offset));
+        Assert.Equal(new TypeDesc("u32", TypeKind.Uint, 4), maybe.Params[1].Type.Fields[1].Type);
 
         var pick = Plan(bin, "fixture::pick");
         Assert.Equal(TypeKind.Pointer, pick.Params[0].Type.Kind);
