@@ -35,10 +35,11 @@ public class CxxRustTests
         var r = Tools.Run(Tools.Recorder, ["-o", dir, "--returns", "-q", "-p", "fixture::add", "-p", "fixture::greet", "-p", "fixture::shout",
             "-p", "fixture::sum", "-p", "fixture::pick", "-p", "fixture::shapes", "-p", "fixture::first_word", "-p", "fixture::inner::*",
             "-p", "fixture::label", "-p", "fixture::make_pair", "-p", "fixture::total", "-p", "fixture::words", "-p", "fixture::evens",
+            "-p", "fixture::owned_words",
             "-p", "fixture::maybe", "--", bin, "6"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var printed = NativeCalls.Parse(r.Stdout);
-        Assert.Equal(6 * 14, printed.Count);
+        Assert.Equal(6 * 15, printed.Count);
         NativeCalls.Compare(dir, printed, (p, captured) => captured == p, nullText: "None");
     }
 }

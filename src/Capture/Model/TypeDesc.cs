@@ -15,7 +15,9 @@ public enum TypeKind : byte
 /// <param name="Size">Its size in bytes.</param>
 public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
 {
-    /// <summary>Struct fields, in order; empty for other kinds.</summary>
+    /// <summary>Struct fields, in order; for an option its discriminant and value; for a string whose data pointer and
+    /// length are not words 0 and 1 (a Rust String), "ptr" and "len" at their offsets, which the value tree's parts
+    /// already point at; empty for other kinds.</summary>
     public IReadOnlyList<FieldDesc> Fields { get; init; } = [];
 
     /// <summary>The element type of a pointer, slice, array or channel.</summary>

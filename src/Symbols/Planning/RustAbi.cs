@@ -165,8 +165,15 @@ internal static class RustAbi
         if (t.Kind != TypeKind.Struct || !(t.Name.StartsWith("Vec<", StringComparison.Ordinal) || t.Name.StartsWith("alloc::vec::Vec<", StringComparison.Ordinal)))
             return null;
         if (VecWords(t, 0) is not { } w || w.Elem is not { } elem) return null;
-        return (w.Ptr, w.Len, DecodeType(elem, Classify(elem, out _)));
+        return (w.Ptr, w.Len, StringLayout(elem) is { } text ? StringWords(elem, text) : DecodeType(elem, Classify(elem, out _)));
     }
+
+    /// <summary>A String element in memory as text: a String whose fields name where its data pointer and length are
+    /// (not at words 0 and 1, where TreeDecoder reads a string without a tree); <see cref="ValuePlanner"/> plans it so.</summary>
+    private static TypeDesc StringWords(TypeDesc t, (int Ptr, int Len) at) => new(t.Name, TypeKind.String, t.Size)
+    {
+        Fields = [new FieldDesc("ptr", at.Ptr, new TypeDesc("*const u8", TypeKind.Pointer, 8)), new FieldDesc("len", at.Len, new TypeDesc("usize", TypeKind.Uint, 8))],
+    };
 
     /// <summary>The data pointer's and length's offsets in a Vec's shape (at <paramref name="at"/>) and the pointer's target.</summary>
     private static (int Ptr, int Len, TypeDesc? Elem)? VecWords(TypeDesc vec, int at)

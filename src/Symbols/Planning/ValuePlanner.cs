@@ -167,6 +167,15 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
     {
         switch (t.Kind)
         {
+            case TypeKind.String when t.Fields is [{ Name: "ptr" } p, { Name: "len" } l]:
+            {
+                // A string whose words are elsewhere than 0 and 8 (a Rust String, RustAbi.VecLayout): the parts say where.
+                var n = new Node(Source.None);
+                n.Parts.Add(new Node(at.Plus(p.Offset)));
+                n.Parts.Add(new Node(at.Plus(l.Offset)));
+                Follow(n, t, at.Plus(p.Offset), level, element, at.Plus(l.Offset));
+                return n;
+            }
             case TypeKind.String or TypeKind.Slice or TypeKind.Interface:
             {
                 var n = new Node(at);

@@ -117,6 +117,12 @@ public class CxxRustPlanningTests
         Assert.Equal("rsi", Pieces(words, "sep"));
         Assert.Equal(TypeKind.String, words.Params[0].Type.Elem?.Kind);
         Assert.Equal(16, words.Plan.Derefs[1].Scale);
+        // Vec<String>: each element's text through its own pointer and length, wherever DWARF puts them in the String.
+        var owned = Plan(bin, "fixture::owned_words");
+        Assert.Equal(TypeKind.String, owned.Params[0].Type.Elem?.Kind);
+        Assert.Equal(24, owned.Plan.Derefs[1].Scale);
+        var len = owned.Params[0].Type.Elem!.Fields.Single(f => f.Name == "len").Offset;
+        Assert.Equal(Source.InDeref(1, 24 + len), owned.Plan.Derefs[3].Len);
 
         // Option<i64> and Option<u32> have a discriminant of their own: a ScalarPair each (discriminant, value).
         var maybe = Plan(bin, "fixture::maybe");
