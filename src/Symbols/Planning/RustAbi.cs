@@ -22,7 +22,9 @@ internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? Not
 /// float/double the next XMM register, an i128 two GPRs or the stack, and spills the rest to 8-byte stack slots in
 /// order (the SysV psABI §3.2.3 sequence). A result over 16 bytes is returned through a hidden pointer in RDI.
 /// Enums with data have rustc-computed layouts DWARF does not describe as a pair or scalar; they and every argument
-/// after them are marked not captured rather than guessed.
+/// after them are marked not captured rather than guessed, except an Option of a reference (one nullable pointer)
+/// and an Option with a discriminant of its own (RustAbiDwarf: the discriminant and the value, a ScalarPair when the
+/// value is one scalar).
 /// </remarks>
 internal static class RustAbi
 {
