@@ -10,10 +10,11 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 need=()
-# g++ builds the C++ fixtures (libstdc++ std::string layout); rustc (bookworm 1.63) builds the Rust fixtures.
+# g++ and clang++-14 (package clang-14, also the BPF compiler) build the C++ fixtures against libstdc++; rustc
+# (bookworm 1.63) builds the Rust fixtures.
 # llvm-14 brings llvm-symbolizer-14, the oracle for inlined frames of clang binaries (binutils 2.40 misreads DW_FORM_rnglistx).
 # linux-perf and uftrace are the decode anchors of bench/anchors.sh, as bpftrace is the cost floor of bench/run.sh.
-for p in libbpf-dev golang-go bpftrace zlib1g-dev curl g++ rustc linux-perf uftrace bc llvm-14; do
+for p in libbpf-dev clang-14 llvm-14 golang-go bpftrace zlib1g-dev curl g++ rustc linux-perf uftrace bc; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 [ -x /usr/lib/go-1.26/bin/go ] || need+=(golang-1.26-go)
@@ -42,7 +43,7 @@ PIN
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-for t in clang-14 go /usr/lib/go-1.26/bin/go bpftrace dotnet g++ /usr/bin/rustc c++filt llvm-symbolizer-14; do
+for t in clang-14 clang++-14 llvm-symbolizer-14 go /usr/lib/go-1.26/bin/go bpftrace dotnet g++ /usr/bin/rustc c++filt; do
   command -v "$t" >/dev/null 2>&1 || { echo "setup: $t missing after install" >&2; exit 1; }
 done
 [ -f /usr/include/bpf/bpf_helpers.h ] || { echo "setup: libbpf headers missing" >&2; exit 1; }

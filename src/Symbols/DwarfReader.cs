@@ -155,6 +155,7 @@ public sealed class DwarfReader
             result.Add(new ParamInfo(name, ParamType(type, rust, cxx), isReturn)
             {
                 PassedByReference = cxx && CxxAbi.PassedByReference(_index, type),
+                IncompleteType = cxx && CxxDeclarations.IsIncomplete(_index, type),
                 Location = location,
                 EntryLocation = entry.LowPc is { } pc ? location?.At(pc) : null,
             });
@@ -162,7 +163,11 @@ public sealed class DwarfReader
         // C and C++: the subprogram's own DW_AT_type is the return type; the planner needs it because a MEMORY-class
         // result takes RDI for its hidden pointer (SysV psABI §3.2.3). Go functions have no DW_AT_type.
         if ((die.Reference(Dwarf.DwAt.Type) ?? origin?.Reference(Dwarf.DwAt.Type)) is { } ret)
-            result.Add(new ParamInfo("~r0", ParamType(ret, rust, cxx), IsReturn: true) { PassedByReference = cxx && CxxAbi.PassedByReference(_index, ret) });
+            result.Add(new ParamInfo("~r0", ParamType(ret, rust, cxx), IsReturn: true) 
+            {
+                PassedByReference = cxx && CxxAbi.PassedByReference(_index, ret),
+                IncompleteType = cxx && CxxDeclarations.IsIncomplete(_index, ret),
+            });
 
         Producer = entry.Unit.Producer;
         var lowPc = entry.LowPc ?? 0;
@@ -203,14 +208,21 @@ public sealed class DwarfReader
     }
 
     /// <summary>
-    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option
-    /// (Planning/RustAbiDwarf.cs), and a C++ std::string is text (Planning/CxxAbi.cs).
+    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option, and one with a
+    /// discriminant of its own an Option kind (Planning/RustAbiDwarf.cs); a C++ std::string is text (Planning/CxxAbi.cs),
+    /// also when clang only declares it (Planning/CxxDeclarations.cs).
     /// </summary>
     private Capture.Model.TypeDesc ParamType(ulong? type, bool rust, bool cxx)
     {
         var t = _types.Build(type);
         if (rust && RustAbiDwarf.NullablePointerPayload(_index, type) is { } payload) return _types.Build(payload) with { Name = t.Name };
-        return cxx ? CxxAbi.StringsAsText(CxxAbi.SpellReference(_index, type, t)) : t;
+        if (rust && RustAbiDwarf.Tagged(_index, type) is { } option)
+            return new Capture.Model.TypeDesc(t.Name, Capture.Model.TypeKind.Option, t.Size)
+            {
+                Fields = [new("discriminant", option.TagOffset, _types.Build(option.TagType)), new("Some", option.ValueOffset, _types.Build(option.ValueType))],
+                Count = option.None,
+            };
+        return cxx ? CxxAbi.StringsAsText(CxxDeclarations.Complete(_index, type, CxxAbi.SpellReference(_index, type, t))) : t;
     }
 
     private static List<Dwarf.Die> FormalParameters(Dwarf.Die subprogram) =>

@@ -24,4 +24,8 @@ public sealed record ParamInfo(string Name, TypeDesc Type, bool IsReturn)
 
     /// <summary>A C++ class non-trivial for the purposes of calls: passed (or returned) through a hidden pointer (Planning/CxxAbi.cs).</summary>
     public bool PassedByReference { get; init; }
+
+    /// <summary>A C++ class the unit only declares (no size, no layout: Planning/CxxDeclarations.cs): neither this value
+    /// nor, by value, where the arguments after it are can be known.</summary>
+    public bool IncompleteType { get; init; }
 }

@@ -92,7 +92,8 @@ public static partial class ProbePlanner
             var values = new ValuePlanner(derefs, options, cStrings: true);
             ValuePlanner.Node? node = null;
             ParamSpec spec;
-            if (RustAbi.IsRust(info)) (spec, node) = RustResult(name, t, derefs, values, options);
+            if (result.IncompleteType) spec = new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is only declared in the DWARF: its size is unknown");
+            else if (RustAbi.IsRust(info)) (spec, node) = RustResult(name, t, derefs, values, options);
             else if (t.Kind == TypeKind.Float) spec = new ParamSpec(name, t, [], NotCaptured: "float register");
             // A C++ class non-trivial for calls (a std::string too) is returned in memory whatever its size (Itanium C++ ABI §3.1.3.1).
             else if (t.Kind is TypeKind.Struct or TypeKind.Array or TypeKind.String && (result.PassedByReference || SysVAbi.ReturnsInMemory(t)))
@@ -127,7 +128,7 @@ public static partial class ProbePlanner
         var (type, regs, why) = RustAbi.Result(t);
         if (RustAbi.ReturnsInMemory(t)) return NativeValues.ReturnedInMemory(name, t, derefs, values, options);
         if (regs is null) return (new ParamSpec(name, t, [], NotCaptured: why), null);
-        if (type.Kind == TypeKind.Struct && type.Fields.Count > 0) return NativeValues.StructInRegisters(name, type, regs);
+        if (type.Kind is TypeKind.Struct or TypeKind.Option && type.Fields.Count > 0) return NativeValues.StructInRegisters(name, type, regs);
         if (type.Kind is TypeKind.Struct or TypeKind.Array) return (new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is not decoded yet"), null);
         return (CaptureScalar(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options), null);
     }

@@ -43,11 +43,13 @@ public static partial class ProbePlanner
         var derefs = new List<DerefSpec>();
         var values = new ValuePlanner(derefs, options, cStrings: abi == AbiKind.SysV);
         var pending = new (ParamSpec, ValuePlanner.Node?)[args.Length];
+        var unplaced = Unplaced(args, info.Params.FirstOrDefault(p => p.IsReturn));
         for (var i = 0; i < args.Length; i++)
         {
             var name = string.IsNullOrEmpty(args[i].Name) ? $"arg{i}" : args[i].Name;
             var rustArg = rust?[i];
-            pending[i] = rustArg?.NotCaptured is { } why ? (new ParamSpec(name, args[i].Type, [], NotCaptured: why), null)
+            pending[i] = unplaced[i] is { } lost ? (new ParamSpec(name, args[i].Type, [], NotCaptured: lost), null)
+                : rustArg?.NotCaptured is { } why ? (new ParamSpec(name, args[i].Type, [], NotCaptured: why), null)
                 : NativeValues.TryPlan(name, args[i], rustArg, locations[i], stackAdjust, derefs, values, options)
                   ?? Capture(name, rustArg?.Type ?? types[i], locations[i], stackAdjust, derefs, values, options, abi);
         }
@@ -76,6 +78,28 @@ public static partial class ProbePlanner
     /// </summary>
     internal static Reg[] BiasRegister(ElfImage elf, IEnumerable<ParamSpec> specs) =>
         elf.IsPositionIndependent && specs.Any(p => p.Type.ContainsInterface()) ? [Reg.Rip] : [];
+
+    /// <summary>
+    /// Why each argument cannot be placed, or null: a C++ class the DWARF only declares (Planning/CxxDeclarations.cs)
+    /// has no known size or convention, so by value it and every later argument, and as the result (which may take RDI
+    /// for its hidden pointer) every argument, are somewhere the planner cannot say.
+    /// </summary>
+    private static string?[] Unplaced(ParamInfo[] args, ParamInfo? result)
+    {
+        var why = new string?[args.Length];
+        string? lost = result is { IncompleteType: true } ? $"the result type {result.Type.Name} is only declared in the DWARF: whether it takes RDI is unknown" : null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (lost is null && args[i].IncompleteType)
+            {
+                why[i] = $"type {args[i].Type.Name} is only declared in the DWARF: its size and passing are unknown";
+                lost = $"follows {args[i].Type.Name}, whose size is unknown";
+                continue;
+            }
+            why[i] = lost;
+        }
+        return why;
+    }
 
     /// <summary>Spends the dereference budget on the value trees, then freezes them into their params.</summary>
     private static ParamSpec[] Complete((ParamSpec Spec, ValuePlanner.Node? Node)[] pending, ValuePlanner values)

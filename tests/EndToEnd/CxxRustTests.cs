@@ -4,15 +4,17 @@ using Calltape.Tests.Support;
 
 namespace Calltape.Tests.EndToEnd;
 
-/// <summary>C++ (g++) and Rust (rustc) programs recorded by demangled name: every argument, result and duration matches what they printed.</summary>
+/// <summary>C++ (g++ and clang++) and Rust (rustc) programs recorded by demangled name: every argument, result and duration matches what they printed.</summary>
 public class CxxRustTests
 {
     [Theory]
-    [InlineData("-O0 -g")]
-    [InlineData("-O2 -g")]
-    public void Cxx_EveryCallArgumentAndResultMatchesWhatTheProgramPrinted(string flags)
+    [InlineData("g++", "-O0 -g")]
+    [InlineData("g++", "-O2 -g")]
+    [InlineData(NativeFixtures.ClangXx, "-O0 -g")]
+    [InlineData(NativeFixtures.ClangXx, "-O2 -g")]
+    public void Cxx_EveryCallArgumentAndResultMatchesWhatTheProgramPrinted(string compiler, string flags)
     {
-        var bin = NativeFixtures.BuildCxx("shop", flags);
+        var bin = NativeFixtures.BuildCxx("shop", flags, compiler);
         var dir = Path.Combine(Repo.NewTempDir("cxx"), "cap.ctape");
         // By demangled name (every overload), by name with its parameter list, and by glob over demangled names.
         var r = Tools.Run(Tools.Recorder, ["-o", dir, "--returns", "-q", "-p", "Shop::total", "-p", "text::greet", "-p", "bump(int&, int)",
@@ -32,10 +34,12 @@ public class CxxRustTests
         var dir = Path.Combine(Repo.NewTempDir("rust"), "cap.ctape");
         var r = Tools.Run(Tools.Recorder, ["-o", dir, "--returns", "-q", "-p", "fixture::add", "-p", "fixture::greet", "-p", "fixture::shout",
             "-p", "fixture::sum", "-p", "fixture::pick", "-p", "fixture::shapes", "-p", "fixture::first_word", "-p", "fixture::inner::*",
-            "-p", "fixture::label", "-p", "fixture::make_pair", "--", bin, "6"]);
+            "-p", "fixture::label", "-p", "fixture::make_pair", "-p", "fixture::total", "-p", "fixture::words", "-p", "fixture::evens",
+            "-p", "fixture::owned_words",
+            "-p", "fixture::maybe", "--", bin, "6"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var printed = NativeCalls.Parse(r.Stdout);
-        Assert.Equal(6 * 10, printed.Count);
+        Assert.Equal(6 * 15, printed.Count);
         NativeCalls.Compare(dir, printed, (p, captured) => captured == p, nullText: "None");
     }
 }

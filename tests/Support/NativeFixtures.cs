@@ -10,7 +10,7 @@ public enum RustOpt
 }
 
 /// <summary>
-/// Builds the C++ (tests/fixtures/cxx/NAME.cpp, g++) and Rust (tests/fixtures/rust/NAME.rs, rustc) fixtures, cached per
+/// Builds the C++ (tests/fixtures/cxx/NAME.cpp, g++ or clang++) and Rust (tests/fixtures/rust/NAME.rs, rustc) fixtures, cached per
 /// flags. Rust uses Debian's /usr/bin/rustc, which scripts/setup.sh installs: CI has no rustup toolchain.
 /// </summary>
 public static class NativeFixtures
@@ -18,14 +18,18 @@ public static class NativeFixtures
     /// <summary>Debian's rustc (bookworm: 1.63), never a rustup shim on PATH.</summary>
     public const string Rustc = "/usr/bin/rustc";
 
+    /// <summary>Debian's clang++ 14 (package clang-14, which scripts/setup.sh installs); it links libstdc++ as g++ does.</summary>
+    public const string ClangXx = "/usr/bin/clang++-14";
+
     private static readonly string Cache = Path.Combine(Path.GetTempPath(), $"calltape-native-{Environment.ProcessId}");
     private static readonly Lock Gate = new();
 
-    /// <summary>Builds tests/fixtures/cxx/NAME.cpp with g++ and flags such as "-O2 -g"; returns the executable.</summary>
-    public static string BuildCxx(string name, string flags)
+    /// <summary>Builds tests/fixtures/cxx/NAME.cpp with a C++ compiler (g++ unless <paramref name="compiler"/> says, such as
+    /// <see cref="ClangXx"/>) and flags such as "-O2 -g"; returns the executable.</summary>
+    public static string BuildCxx(string name, string flags, string compiler = "g++")
     {
         var source = Path.Combine(Repo.Root, "tests", "fixtures", "cxx", name + ".cpp");
-        return Cached($"{name}-gxx{Tag(flags)}", output => Fixtures.Run("g++", $"{flags} -o {output} {source}"));
+        return Cached($"{name}-{Tag(Path.GetFileName(compiler))}{Tag(flags)}", output => Fixtures.Run(compiler, $"{flags} -o {output} {source}"));
     }
 
     /// <summary>Builds tests/fixtures/rust/NAME.rs with rustc -g at an optimization level; extra flags (such as

@@ -40,6 +40,7 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
             case TypeKind.Array: return Array(t, s);
             case TypeKind.Interface: return Interface(t, s);
             case TypeKind.Map or TypeKind.Chan: return Counted(t, s);
+            case TypeKind.Option: return Option(t, s);
             default: return DecodedValue.Missing($"type {t.Name} is not decoded yet");
         }
     }
@@ -163,6 +164,23 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         else if (Failed(s.Deref) is { } err) value = DecodedValue.Missing(err);
         else value = Decode(dyn, ValueSpec.Leaf(Source.InDeref(s.Deref, 0)));
         return new DecodedValue(new InterfaceValue(dyn.Name, value), null);
+    }
+
+    /// <summary>
+    /// A tagged optional value: its discriminant (field 0) says None, which decodes as null, or that the value (field
+    /// 1) is there. The value's bytes are not read for None: the program never wrote them.
+    /// </summary>
+    private DecodedValue Option(TypeDesc t, ValueSpec s)
+    {
+        if (t.Fields.Count != 2 || t.Fields[0].Type.Kind is not (TypeKind.Int or TypeKind.Uint) || t.Fields[0].Type.Size is < 1 or > 8)
+            return DecodedValue.Missing($"type {t.Name} is not decoded yet");
+        var tagType = t.Fields[0].Type;
+        var at = Child(s, 0, t.Fields[0].Offset);
+        if (at.NotCaptured is { } lost) return DecodedValue.Missing(lost);
+        if (!Read(at, tagType.Size, out var tag, out var why)) return DecodedValue.Missing(why!);
+        var none = (ulong)t.Count & (tagType.Size >= 8 ? ulong.MaxValue : (1UL << (8 * tagType.Size)) - 1);
+        if (tag == none) return new DecodedValue(NilValue.Instance, null);
+        return Decode(t.Fields[1].Type, Child(s, 1, t.Fields[1].Offset));
     }
 
     /// <summary>A map's count or a channel's qcount and dataqsiz, read from the header the dereference copied.</summary>

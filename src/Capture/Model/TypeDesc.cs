@@ -4,6 +4,9 @@ namespace Calltape.Capture.Model;
 public enum TypeKind : byte
 {
     Unknown = 0, Int, Uint, Bool, Float, Pointer, String, Slice, Struct, Array, Interface, Map, Chan, Func,
+    /// <summary>A tagged optional value (a Rust Option&lt;T&gt; that has a discriminant of its own): Fields[0] is the
+    /// discriminant, Fields[1] the value, Count the discriminant of None. Decodes as the value, or null for None.</summary>
+    Option,
 }
 
 /// <summary>A parameter's type, reduced to what capture planning and decoding need.</summary>
@@ -12,13 +15,15 @@ public enum TypeKind : byte
 /// <param name="Size">Its size in bytes.</param>
 public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
 {
-    /// <summary>Struct fields, in order; empty for other kinds.</summary>
+    /// <summary>Struct fields, in order; for an option its discriminant and value; for a string whose data pointer and
+    /// length are not words 0 and 1 (a Rust String), "ptr" and "len" at their offsets, which the value tree's parts
+    /// already point at; empty for other kinds.</summary>
     public IReadOnlyList<FieldDesc> Fields { get; init; } = [];
 
     /// <summary>The element type of a pointer, slice, array or channel.</summary>
     public TypeDesc? Elem { get; init; }
 
-    /// <summary>The element count of an array.</summary>
+    /// <summary>The element count of an array; for an <see cref="TypeKind.Option"/>, the discriminant value of None.</summary>
     public long Count { get; init; }
 
     /// <summary>True when an interface is anywhere in this type (its fields or elements, to a depth of 8): decoding it

@@ -80,6 +80,7 @@ internal static class CxxAbi
         for (var hops = 0; die is not null && hops < 8 && die.Tag is DwTag.Typedef or DwTag.ConstType or DwTag.VolatileType or DwTag.ArrayType; hops++)
             die = die.Reference(DwAt.Type) is { } inner ? index.DieAt(inner) : null;
         if (die is null || die.Tag is not (DwTag.StructureType or DwTag.ClassType or DwTag.UnionType)) return false;
+        if (die.Flag(DwAt.Declaration) && die.Constant(DwAt.ByteSize) is null) return CxxDeclarations.IsDeclaredString(index, die.Offset);
         switch (die.Constant(AtCallingConvention))
         {
             case CcPassByReference: return true;

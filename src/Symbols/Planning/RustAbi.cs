@@ -22,7 +22,9 @@ internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? Not
 /// float/double the next XMM register, an i128 two GPRs or the stack, and spills the rest to 8-byte stack slots in
 /// order (the SysV psABI §3.2.3 sequence). A result over 16 bytes is returned through a hidden pointer in RDI.
 /// Enums with data have rustc-computed layouts DWARF does not describe as a pair or scalar; they and every argument
-/// after them are marked not captured rather than guessed.
+/// after them are marked not captured rather than guessed, except an Option of a reference (one nullable pointer)
+/// and an Option with a discriminant of its own (RustAbiDwarf: the discriminant and the value, a ScalarPair when the
+/// value is one scalar).
 /// </remarks>
 internal static class RustAbi
 {
@@ -126,7 +128,9 @@ internal static class RustAbi
             Pass.Indirect => (t, null, "returned in memory"),
             Pass.Unknown => (t, null, $"returning {t.Name} (a Rust enum or union) is not modeled"),
             _ when leaves.Any(l => l.Kind == TypeKind.Float) => (t, null, "float register"),
-            Pass.Pair or Pass.Cast when t.Size > 8 => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
+            // A pair is two LLVM values whatever its size ({i32, i32} too): RAX then RDX. A cast is one integer of its size.
+            Pass.Pair => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
+            Pass.Cast when t.Size > 8 => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
             _ => (DecodeType(t, pass), [Reg.Rax], null),
         };
     }
@@ -150,18 +154,43 @@ internal static class RustAbi
     {
         if (t.Kind != TypeKind.Struct || t.Name is not ("String" or "alloc::string::String")) return null;
         var vec = t.Fields.FirstOrDefault(f => f.Name == "vec");
-        var buf = vec?.Type.Fields.FirstOrDefault(f => f.Name == "buf");
-        var len = vec?.Type.Fields.FirstOrDefault(f => f.Name == "len");
-        var ptr = buf?.Type.Fields.FirstOrDefault(f => f.Name == "ptr");
-        if (vec is null || buf is null || len is null || ptr is null || len.Type is not { Kind: TypeKind.Uint, Size: 8 }) return null;
-        var ptrAt = FirstPointer(ptr.Type, vec.Offset + buf.Offset + ptr.Offset);
-        return ptrAt is { } p ? (p, vec.Offset + len.Offset) : null;
+        return vec is not null && VecWords(vec.Type, vec.Offset) is { } w ? (w.Ptr, w.Len) : null;
     }
 
-    /// <summary>The offset of the raw pointer inside Unique&lt;u8&gt; { pointer: NonNull&lt;u8&gt; { pointer: *const u8 }, _marker }.</summary>
-    private static int? FirstPointer(TypeDesc t, int offset)
+    /// <summary>
+    /// A Rust Vec&lt;T&gt; (alloc::vec::Vec, 24 bytes): where it keeps its element pointer and length (Vec { buf: RawVec
+    /// { ptr: Unique&lt;T&gt;, cap }, len } in library/alloc 1.63, offsets from DWARF) and the element type as its
+    /// elements decode (a &amp;str a String, a &amp;[T] a Slice). Null for any other type or shape.
+    /// </summary>
+    public static (int Ptr, int Len, TypeDesc Elem)? VecLayout(TypeDesc t)
     {
-        if (t.Kind == TypeKind.Pointer && t.Size == 8) return offset;
+        if (t.Kind != TypeKind.Struct || !(t.Name.StartsWith("Vec<", StringComparison.Ordinal) || t.Name.StartsWith("alloc::vec::Vec<", StringComparison.Ordinal)))
+            return null;
+        if (VecWords(t, 0) is not { } w || w.Elem is not { } elem) return null;
+        return (w.Ptr, w.Len, StringLayout(elem) is { } text ? StringWords(elem, text) : DecodeType(elem, Classify(elem, out _)));
+    }
+
+    /// <summary>A String element in memory as text: a String whose fields name where its data pointer and length are
+    /// (not at words 0 and 1, where TreeDecoder reads a string without a tree); <see cref="ValuePlanner"/> plans it so.</summary>
+    private static TypeDesc StringWords(TypeDesc t, (int Ptr, int Len) at) => new(t.Name, TypeKind.String, t.Size)
+    {
+        Fields = [new FieldDesc("ptr", at.Ptr, new TypeDesc("*const u8", TypeKind.Pointer, 8)), new FieldDesc("len", at.Len, new TypeDesc("usize", TypeKind.Uint, 8))],
+    };
+
+    /// <summary>The data pointer's and length's offsets in a Vec's shape (at <paramref name="at"/>) and the pointer's target.</summary>
+    private static (int Ptr, int Len, TypeDesc? Elem)? VecWords(TypeDesc vec, int at)
+    {
+        var buf = vec.Fields.FirstOrDefault(f => f.Name == "buf");
+        var len = vec.Fields.FirstOrDefault(f => f.Name == "len");
+        var ptr = buf?.Type.Fields.FirstOrDefault(f => f.Name == "ptr");
+        if (buf is null || len is null || ptr is null || len.Type is not { Kind: TypeKind.Uint, Size: 8 }) return null;
+        return FirstPointer(ptr.Type, at + buf.Offset + ptr.Offset) is { } p ? (p.Offset, at + len.Offset, p.Type.Elem) : null;
+    }
+
+    /// <summary>The raw pointer inside Unique&lt;T&gt; { pointer: NonNull&lt;T&gt; { pointer: *const T }, _marker } and its offset.</summary>
+    private static (int Offset, TypeDesc Type)? FirstPointer(TypeDesc t, int offset)
+    {
+        if (t.Kind == TypeKind.Pointer && t.Size == 8) return (offset, t);
         if (t.Kind != TypeKind.Struct) return null;
         foreach (var f in t.Fields)
             if (f.Type.Size > 0 && FirstPointer(f.Type, offset + f.Offset) is { } p) return p;
@@ -203,7 +232,8 @@ internal static class RustAbi
             case TypeKind.Int or TypeKind.Uint or TypeKind.Bool or TypeKind.Pointer or TypeKind.Func or TypeKind.Float when t.Size <= 8:
                 leaves.Add(t);
                 return true;
-            case TypeKind.Struct when t.Fields.Count > 0:
+            // An Option with its own discriminant: Abi::ScalarPair (discriminant, value) when the value is one scalar.
+            case TypeKind.Struct or TypeKind.Option when t.Fields.Count > 0:
                 foreach (var f in t.Fields)
                     if (!Leaves(f.Type, leaves)) return false;
                 return true;

@@ -2,7 +2,8 @@ using Calltape.Symbols.Dwarf;
 
 namespace Calltape.Symbols.Planning;
 
-/// <summary>Reads the DWARF rustc writes for enums, to see an Option of a reference as the one nullable pointer it is.</summary>
+/// <summary>Reads the DWARF rustc writes for enums, to see an Option of a reference as the one nullable pointer it is, and
+/// an Option of a number as its discriminant beside the number.</summary>
 /// <remarks>
 /// rustc (rustc_codegen_llvm/src/debuginfo/metadata/enums) describes an enum as a structure holding a
 /// DW_TAG_variant_part (DWARF 5 §5.7.10) whose discriminant member is the niche: for Option&lt;&amp;T&gt; the pointer word
@@ -12,7 +13,54 @@ namespace Calltape.Symbols.Planning;
 internal static class RustAbiDwarf
 {
     private const ushort TagVariant = 0x19, TagVariantPart = 0x33;
-    private const ushort AtDiscrValue = 0x16;
+    private const ushort AtDiscrValue = 0x16, AtDiscr = 0x15;
+
+    /// <summary>Where a tagged Option&lt;T&gt; keeps its discriminant and its value, from DWARF.</summary>
+    /// <param name="TagOffset">Byte offset of the discriminant member (DW_AT_discr of the variant part).</param>
+    /// <param name="TagType">DIE offset of the discriminant's type.</param>
+    /// <param name="None">None's DW_AT_discr_value.</param>
+    /// <param name="ValueOffset">Byte offset of Some's field __0 in the Option.</param>
+    /// <param name="ValueType">DIE offset of T.</param>
+    public sealed record TaggedOption(int TagOffset, ulong TagType, long None, int ValueOffset, ulong ValueType);
+
+    /// <summary>
+    /// An Option whose discriminant is a member of its own (no niche: None and Some both carry DW_AT_discr_value, as
+    /// rustc writes for Option of an integer or float) and whose value lies after the discriminant, not over it; null
+    /// for any other enum. rustc lays such an enum out as Abi::ScalarPair (discriminant, value) when T is one scalar.
+    /// </summary>
+    public static TaggedOption? Tagged(DieIndex index, ulong? typeOffset)
+    {
+        if (typeOffset is not { } off || index.DieAt(off) is not { } die) return null;
+        if (die.Tag != DwTag.StructureType || die.String(DwAt.Name)?.StartsWith("Option<", StringComparison.Ordinal) != true) return null;
+        var part = die.Unit.Children(die).FirstOrDefault(c => c.Tag == TagVariantPart);
+        if (part?.Reference(AtDiscr) is not { } discrAt || index.DieAt(discrAt) is not { Tag: DwTag.Member } discr) return null;
+        if (discr.Constant(DwAt.DataMemberLocation) is not { } tagOffset || discr.Reference(DwAt.Type) is not { } tagType) return null;
+        long? none = null, some = null;
+        int? valueOffset = null;
+        ulong? valueType = null;
+        foreach (var variant in part.Unit.Children(part).Where(c => c.Tag == TagVariant))
+        {
+            var member = variant.Unit.Children(variant).FirstOrDefault(c => c.Tag == DwTag.Member);
+            switch (member?.String(DwAt.Name))
+            {
+                case "None":
+                    none = variant.Constant(AtDiscrValue);
+                    break;
+                case "Some" when member.Reference(DwAt.Type) is { } s && index.DieAt(s) is { } someDie:
+                    some = variant.Constant(AtDiscrValue);
+                    var fields = someDie.Unit.Children(someDie).Where(c => c.Tag == DwTag.Member).ToList();
+                    if (fields.Count == 1 && fields[0].String(DwAt.Name) == "__0" && fields[0].Constant(DwAt.DataMemberLocation) is { } at)
+                    {
+                        valueOffset = (int)(at + (member.Constant(DwAt.DataMemberLocation) ?? 0));
+                        valueType = fields[0].Reference(DwAt.Type);
+                    }
+                    break;
+            }
+        }
+        var tagSize = index.DieAt(tagType)?.Constant(DwAt.ByteSize) ?? 0;
+        if (none is not { } n || some is null || n == some || valueOffset is not { } vo || valueType is not { } vt) return null;
+        return tagSize is > 0 and <= 8 && vo >= tagOffset + tagSize ? new TaggedOption((int)tagOffset, tagType, n, vo, vt) : null;
+    }
 
     /// <summary>The DIE offset of Some's pointer (field __0) when the type is such an 8-byte Option, else null.</summary>
     public static ulong? NullablePointerPayload(DieIndex index, ulong? typeOffset)

@@ -26,7 +26,7 @@ internal static class NativeValues
         if (rust is null || loc.OnStack) return null;
         var t = rust.Type;
         if (t.Kind == TypeKind.Slice && loc.IntRegs.Count == 2) return SliceInRegisters(name, t, loc.IntRegs[0], loc.IntRegs[1], derefs);
-        if (t.Kind == TypeKind.Struct && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
+        if (t.Kind is TypeKind.Struct or TypeKind.Option && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
             return (new ParamSpec(name, t, loc.IntRegs.Select(Source.Of).ToArray()), StructNode(t, loc));
         return null;
     }
@@ -62,6 +62,7 @@ internal static class NativeValues
     private static (ParamSpec, ValuePlanner.Node?) Indirect(string name, TypeDesc t, Source address, List<DerefSpec> derefs,
         ValuePlanner values, PlanOptions options)
     {
+        if (RustAbi.VecLayout(t) is { } vec) return Vec(name, t, vec, address, derefs, values);
         if (RustAbi.StringLayout(t) is not { } layout) return (new ParamSpec(name, t, [address]), values.ByReference(t, address));
         if (derefs.Count >= ProbePlanner.MaxDerefs)
             return (new ParamSpec(name, t, [], NotCaptured: $"passed by reference; deref limit ({ProbePlanner.MaxDerefs})"), null);
@@ -80,6 +81,21 @@ internal static class NativeValues
             node.Deref = derefs.Count - 1;
         }
         return (new ParamSpec(name, new TypeDesc(t.Name, TypeKind.String, t.Size), [address]), node);
+    }
+
+    /// <summary>
+    /// A Rust Vec&lt;T&gt; passed or returned by address: copy its 24 bytes, then decode it as the slice of its elements
+    /// (data pointer and length where DWARF places them), within the same element and byte limits as a &amp;[T].
+    /// </summary>
+    private static (ParamSpec, ValuePlanner.Node?) Vec(string name, TypeDesc t, (int Ptr, int Len, TypeDesc Elem) vec, Source address,
+        List<DerefSpec> derefs, ValuePlanner values)
+    {
+        if (derefs.Count >= ProbePlanner.MaxDerefs)
+            return (new ParamSpec(name, t, [], NotCaptured: $"passed by reference; deref limit ({ProbePlanner.MaxDerefs})"), null);
+        derefs.Add(new DerefSpec(address, Source.None, t.Size));
+        var copy = derefs.Count - 1;
+        var slice = new TypeDesc(t.Name, TypeKind.Slice, 16) { Elem = vec.Elem };
+        return (new ParamSpec(name, slice, [address]), values.SliceOf(slice, Source.InDeref(copy, vec.Ptr), Source.InDeref(copy, vec.Len)));
     }
 
     /// <summary>A Rust &amp;[T]: (data pointer, element count) in two registers; the elements by one dereference.</summary>
@@ -113,7 +129,7 @@ internal static class NativeValues
     private static ValuePlanner.Node PairNode(TypeDesc t, IReadOnlyList<Reg> ints, ref int next)
     {
         if (t.Size == 0) return new ValuePlanner.Node(Source.None) { NotCaptured = "zero-sized" };
-        if (t.Kind == TypeKind.Struct)
+        if (t.Kind is TypeKind.Struct or TypeKind.Option)
         {
             var n = new ValuePlanner.Node(Source.None);
             foreach (var f in t.Fields) n.Parts.Add(PairNode(f.Type, ints, ref next));
@@ -131,7 +147,7 @@ internal static class NativeValues
             for (var k = 0; k < t.Count; k++) a.Parts.Add(CastNode(elem, offset + (int)(k * elem.Size), ints));
             return a;
         }
-        if (t.Kind == TypeKind.Struct)
+        if (t.Kind is TypeKind.Struct or TypeKind.Option)
         {
             var n = new ValuePlanner.Node(Source.None);
             foreach (var f in t.Fields) n.Parts.Add(CastNode(f.Type, offset + f.Offset, ints));

@@ -64,6 +64,17 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
         return Memory(t, Source.InDeref(d, 0), 1, 0);
     }
 
+    /// <summary>A {pointer, length} slice (a Rust &amp;[T] or Vec&lt;T&gt;) whose two words are wherever <paramref name="ptr"/> and
+    /// <paramref name="len"/> say: its elements, and what they hold, followed like a Go slice's.</summary>
+    public Node SliceOf(TypeDesc t, Source ptr, Source len)
+    {
+        var n = new Node(Source.None);
+        n.Parts.Add(new Node(ptr));
+        n.Parts.Add(new Node(len));
+        Follow(n, t, ptr, 0, 0, len);
+        return n;
+    }
+
     /// <summary>Spends the dereference budget on what the trees asked to follow, nearest first.</summary>
     public void Finish()
     {
@@ -156,6 +167,15 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
     {
         switch (t.Kind)
         {
+            case TypeKind.String when t.Fields is [{ Name: "ptr" } p, { Name: "len" } l]:
+            {
+                // A string whose words are elsewhere than 0 and 8 (a Rust String, RustAbi.VecLayout): the parts say where.
+                var n = new Node(Source.None);
+                n.Parts.Add(new Node(at.Plus(p.Offset)));
+                n.Parts.Add(new Node(at.Plus(l.Offset)));
+                Follow(n, t, at.Plus(p.Offset), level, element, at.Plus(l.Offset));
+                return n;
+            }
             case TypeKind.String or TypeKind.Slice or TypeKind.Interface:
             {
                 var n = new Node(at);

@@ -46,6 +46,23 @@ public class TreeDecodingTests
     }
 
     [Fact]
+    public void TaggedOption_NoneIsNull_SomeIsTheValue_FromRegistersOrMemory()
+    {
+        var u32 = new TypeDesc("u32", TypeKind.Uint, 4);
+        var option = new TypeDesc("Option<u32>", TypeKind.Option, 8) { Fields = [new("discriminant", 0, u32), new("Some", 4, u32)], Count = 0 };
+        var plan = new CapturePlan([Reg.Rcx, Reg.Rdx], 8, []);
+        // A ScalarPair: the discriminant in RDX (only its low 4 bytes count), the value in RCX; None leaves RCX undefined.
+        var pair = new ValueSpec(Source.None) { Parts = [new(Source.Of(Reg.Rdx)), new(Source.Of(Reg.Rcx))] };
+        Assert.Equal("7", Json(option, pair, plan, Event([7, 0xffff_ffff_0000_0001], null)));
+        Assert.Equal("null", Json(option, pair, plan, Event([12345, 0xdead_0000_0000_0000], null)));
+        // In memory: the discriminant at byte 0, the value at byte 4.
+        Assert.Equal("9", Json(option, new ValueSpec(Source.StackAt(0)), plan, Event([], Words(0x0000_0009_0000_0001))));
+        Assert.Equal("null", Json(option, new ValueSpec(Source.StackAt(0)), plan, Event([], Words(0x0000_0009_0000_0000))));
+        // A discriminant that is not in the record is never taken for None.
+        Assert.Contains("not_captured", Json(option, new ValueSpec(Source.StackAt(8)), plan, Event([], Words(1))));
+    }
+
+    [Fact]
     public void StructOnTheStackIsReadAtItsOffsets()
     {
         var plan = new CapturePlan([], 24, []);
