@@ -7,6 +7,7 @@
 # record per call, so there are 2N events and duration_ns is set), then, R times (default 3, best reported):
 #   convert     calltape convert under /usr/bin/time -v: events/s (as convert reports it), wall time, peak RSS
 #   query       calltape query of per-function p50/p99 over calls.parquet (the issue's target: under 1 s)
+# the floor: the CPU Parquet.Net alone needs to write the same rows (bench/parquetfloor), and the rate that caps;
 # and the decode anchors measured in the same run by bench/anchors.sh (perf script over uprobe events, uftrace replay
 # over recorded calls; min(N, 2 M) calls each; FACTS.md quotes 0.85 M events/s and 0.93 M calls/s for them).
 # Results go to bench/results/convert-STAMP.txt.
@@ -32,8 +33,10 @@ done
 log() { echo "bench: $*" >&2; }
 dotnet build "$ROOT/src/Analyzer/Analyzer.csproj" -c Release -v q -nologo >/dev/null
 dotnet build "$ROOT/bench/synth/Synth.csproj" -c Release -v q -nologo >/dev/null
+dotnet build "$ROOT/bench/parquetfloor/ParquetFloor.csproj" -c Release -v q -nologo >/dev/null
 CALLTAPE=$(ls "$ROOT"/src/Analyzer/bin/Release/net10.0/*/calltape | head -1)
 SYNTH=$(ls "$ROOT"/bench/synth/bin/Release/net10.0/*/calltape-synth | head -1)
+FLOOR=$(ls "$ROOT"/bench/parquetfloor/bin/Release/net10.0/*/calltape-parquetfloor | head -1)
 WORK=$(mktemp -d /tmp/calltape-convert-bench.XXXXXX)
 [ "$KEEP" -eq 1 ] || trap 'rm -rf "$WORK"' EXIT
 STAMP=$(date +%Y%m%d-%H%M%S)
@@ -69,6 +72,13 @@ for run in $(seq 1 "$RUNS"); do
   if [ -z "$best_query" ] || awk "BEGIN {exit !($qs < $best_query)}"; then best_query=$qs; fi
 done
 
+# The floor: Parquet.Net writing the same rows with the same settings and nothing decoded (bench/parquetfloor), median of 3.
+FLOORS=""
+for _ in 1 2 3; do FLOORS+="$("$FLOOR" "$WORK/out" | sed -n 's/.* cpu \([0-9.]*\) s$/\1/p') "; done
+FLOOR_CPU=$(tr ' ' '\n' <<<"$FLOORS" | grep . | sort -g | sed -n 2p)
+FLOOR_ROWS=$("$FLOOR" "$WORK/out" | sed -n 's/^floor \([0-9]*\) rows.*/\1/p')
+EVENTS=$((CALLS * (${#RETURNS[@]} > 0 ? 2 : 1)))
+
 # The bug-report bundle of the same capture (capture + Parquet, zipped): its size against the raw capture.
 "$CALLTAPE" bundle "$CAP" -o "$WORK/bundle.ctape" >/dev/null 2>"$WORK/bundle.err" || { cat "$WORK/bundle.err" >&2; log "bundle failed"; exit 1; }
 BUNDLE_BYTES=$(stat -c %s "$WORK/bundle.ctape")
@@ -83,6 +93,10 @@ UFTRACE_RATE=$(sed -n 's/^anchor uftrace-replay \([0-9]*\) .*/\1/p' <<<"$ANCHORS
   echo "capture:            $CALLS calls ${RETURNS[*]:-(entries only)}, $((CAP_BYTES / 1048576)) MiB, $(ls "$CAP" | grep -c '^chunk-') chunks"
   printf 'convert (best of %d): %.2f M events/s, wall %s, cpu %s s, peak RSS %d MiB  (target: >= 5 M events/s)\n' \
     "$RUNS" "$(echo "$best_rate / 1000000" | bc -l)" "$best_wall" "$best_cpu" $((best_rss / 1024))
+  printf 'floor:              %s CPU-s to write the same %s Parquet rows with Parquet.Net and nothing decoded (runs: %s)\n' \
+    "$FLOOR_CPU" "$FLOOR_ROWS" "$FLOORS"
+  printf 'convert / floor:    %.2fx the CPU; the floor alone, spread over %d CPUs, caps convert at %.2f M events/s\n' \
+    "$(echo "$best_cpu / $FLOOR_CPU" | bc -l)" "$(nproc)" "$(echo "$EVENTS / ($FLOOR_CPU / $(nproc)) / 1000000" | bc -l)"
   printf 'query p50/p99:      %.3f s for the whole calltape query process (target: < 1 s)\n' "$best_query"
   echo "parquet:            $(du -sh "$WORK/out" | cut -f1) ($(ls -s --block-size=M "$WORK/out/calls.parquet" | cut -d' ' -f1) calls.parquet)"
   printf 'bundle:             %d MiB for a %d MiB capture (%.2fx the raw capture)\n' $((BUNDLE_BYTES / 1048576)) $((CAP_BYTES / 1048576)) \

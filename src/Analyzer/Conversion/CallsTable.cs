@@ -50,9 +50,12 @@ internal sealed class CallsTable : IAsyncDisposable
         var schema = new ParquetSchema(TsField, KtimeField, PidField, TidField, ProbeField, FunctionField, BuildIdField, ArgsField, DurationField, RetField, StackField, GoidField);
         var stream = ParquetFiles.Create(Path.Combine(dir, FileName));
         // args is nearly unique per row: a dictionary only costs time there, and measured files came out larger.
-        var writer = await ParquetWriter.CreateAsync(schema, stream, ParquetFiles.Options(["function", "build_id"], ["ts", "ktime"]));
+        var writer = await ParquetWriter.CreateAsync(schema, stream, WriterOptions());
         return new CallsTable(rowGroupRows, stream, writer);
     }
+
+    /// <summary>The writer settings of calls.parquet (bench/parquetfloor writes with them too).</summary>
+    public static ParquetOptions WriterOptions() => ParquetFiles.Options(["function", "build_id"], ["ts", "ktime"]);
 
     /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
     /// <param name="args">Text kept by <see cref="Keep"/>, as is <paramref name="ret"/>.</param>

@@ -52,9 +52,12 @@ internal sealed class FunctionTable : IAsyncDisposable
         var schema = new ParquetSchema(new[] { TsField, PidField, TidField }.Concat(fields));
         var stream = ParquetFiles.Create(Path.Combine(dir, spec.File));
         var strings = spec.Columns.Where(c => ParamColumn.IsStringKind(c.Kind)).Select(c => c.Name);
-        var writer = await ParquetWriter.CreateAsync(schema, stream, ParquetFiles.Options(strings, [TsField.Name]));
+        var writer = await ParquetWriter.CreateAsync(schema, stream, WriterOptions(strings));
         return new FunctionTable(spec, fields, rowGroupRows, stream, writer);
     }
+
+    /// <summary>The writer settings of a function's table, given its string columns (bench/parquetfloor writes with them too).</summary>
+    public static ParquetOptions WriterOptions(IEnumerable<string> stringColumns) => ParquetFiles.Options(stringColumns, [TsField.Name]);
 
     /// <summary>Starts a row; the caller then sets every parameter column at the returned index and calls <see cref="Commit"/>.</summary>
     public int Begin(long ts, uint pid, uint tid)
