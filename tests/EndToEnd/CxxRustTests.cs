@@ -41,5 +41,10 @@ public class CxxRustTests
         var printed = NativeCalls.Parse(r.Stdout);
         Assert.Equal(6 * 15, printed.Count);
         NativeCalls.Compare(dir, printed, (p, captured) => captured == p, nullText: "None");
+
+        // An Option of an integer is that integer's SQL column in the function's table, NULL for None.
+        var maybe = printed.Where(p => p.Function == "fixture::maybe").ToList();
+        var rows = E2E.QueryCsv(dir, "SELECT typeof(o), typeof(p), coalesce(o::VARCHAR, 'None'), coalesce(p::VARCHAR, 'None') FROM \"fixture::maybe\" ORDER BY ts");
+        Assert.Equal(maybe.Select(p => $"BIGINT UBIGINT {p.Fields["o"]} {p.Fields["p"]}"), rows.Select(x => string.Join(' ', x)));
     }
 }

@@ -38,7 +38,7 @@ internal sealed class ParamDecoder
         Spec = p;
         _kind = p.Type.Kind;
         _size = p.Type.Size;
-        Column = ColumnFor(p.Type.Kind);
+        Column = ColumnFor(p.Type);
         _p0 = p.Pieces.Count > 0 ? Piece.Of(probe, p.Pieces[0]) : Piece.Missing;
         _p1 = p.Pieces.Count > 1 ? Piece.Of(probe, p.Pieces[1]) : Piece.Missing;
         _deref = p.Deref;
@@ -52,6 +52,13 @@ internal sealed class ParamDecoder
     public ColumnKind Column { get; }
 
     private bool Enabled { get; }
+
+    /// <summary>The column shape of a type: an option of a scalar (Rust Option&lt;i64&gt;) is that scalar's column, NULL for
+    /// None (TreeDecoder yields the value or nil); anything else by its kind.</summary>
+    public static ColumnKind ColumnFor(TypeDesc t) =>
+        t.Kind == TypeKind.Option && t.Fields.Count == 2 && t.Fields[1].Type.Kind is TypeKind.Int or TypeKind.Uint or TypeKind.Bool
+            ? ColumnFor(t.Fields[1].Type.Kind)
+            : ColumnFor(t.Kind);
 
     /// <summary>The column shape of a type kind, matching what ValueDecoder yields for it.</summary>
     public static ColumnKind ColumnFor(TypeKind kind) => kind switch
@@ -112,7 +119,8 @@ internal sealed class ParamDecoder
     /// </summary>
     public void SetColumn(ParamColumn col, int row, RawEvent ev, DecodedValue v)
     {
-        if (Spec.Value is not null && Spec.NotCaptured is null && Column == ColumnKind.UInt64 && _p0.TryRead(ev, out var address))
+        if (Spec.Value is not null && Spec.NotCaptured is null && _kind is TypeKind.Pointer or TypeKind.Map or TypeKind.Chan or TypeKind.Func
+            && _p0.TryRead(ev, out var address))
             col.SetBits(row, address);
         else if (Column == ColumnKind.Json && v.Value is not null)
             col.SetDecoded(row, ValueDecoder.JsonText(v));

@@ -76,7 +76,7 @@ internal static class TableLayout
             var name = string.IsNullOrWhiteSpace(p.Params[i].Name) ? $"arg{i}" : p.Params[i].Name;
             if (events.Contains(name)) name += "_arg";
             var unique = Unique(name, used, n => $"{name}_{n}");
-            cols.Add(new ColumnSpec(unique, ParamDecoder.ColumnFor(p.Params[i].Type.Kind), i));
+            cols.Add(new ColumnSpec(unique, ParamDecoder.ColumnFor(p.Params[i].Type), i));
         }
         if (exit is not null) ReturnColumns(exit, used, cols);
         return cols;
@@ -91,14 +91,14 @@ internal static class TableLayout
             var name = string.IsNullOrWhiteSpace(exit.Params[i].Name) ? $"r{i}" : exit.Params[i].Name;
             if (used.Contains(name)) name = "ret_" + name;
             var unique = Unique(name, used, n => $"{name}_{n}");
-            cols.Add(new ColumnSpec(unique, ParamDecoder.ColumnFor(exit.Params[i].Type.Kind), i, ColumnRole.Result));
+            cols.Add(new ColumnSpec(unique, ParamDecoder.ColumnFor(exit.Params[i].Type), i, ColumnRole.Result));
         }
         if (exit.GoidDeref >= 0)
             cols.Add(new ColumnSpec(Unique("goid", used, n => $"goid_{n}"), ColumnKind.Int64, -1, ColumnRole.Goid));
     }
 
     private static string Signature(ProbeSpec p) =>
-        string.Join("\u0001", p.Params.Select(x => $"{x.Name}\u0002{ParamDecoder.ColumnFor(x.Type.Kind)}"));
+        string.Join("\u0001", p.Params.Select(x => $"{x.Name}\u0002{ParamDecoder.ColumnFor(x.Type)}"));
 
     private static string Unique(string name, HashSet<string> used, Func<int, string> variant)
     {
