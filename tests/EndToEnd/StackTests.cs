@@ -46,12 +46,8 @@ public class StackTests
     [Fact]
     public void C_WithFramePointers_EveryCallsStackStartsWithTheChainItWasCalledThrough()
     {
-        var bin = CFixtures.Build("cstacks", "-O0 -g -fno-omit-frame-pointer");
-        var dir = Path.Combine(Repo.NewTempDir("stk-c"), "cap.ctape");
         var n = 3 + Random.Shared.Next(6);
-        var r = Tools.Run(Tools.Recorder, ["-o", dir, "-q", "-p", "probed", "--stack", "--", bin, n.ToString(CultureInfo.InvariantCulture)]);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        var printed = Printed(r.Stdout);
+        var (dir, printed) = RecordC("cstacks", "-O0 -g -fno-omit-frame-pointer", "probed", n);
         Assert.Equal(n, printed.Count);
 
         // Frames past main are libc's (not a traced binary): they keep their address, with no name.
@@ -69,12 +65,8 @@ public class StackTests
     [Fact]
     public void C_CallersInlinedAtO2_AreFramesOfTheirOwn_AtTheirCallSites()
     {
-        var bin = CFixtures.Build("inlines", "-O2 -g -fno-omit-frame-pointer");
-        var dir = Path.Combine(Repo.NewTempDir("stk-inl"), "cap.ctape");
         var n = 2 + Random.Shared.Next(4);
-        var r = Tools.Run(Tools.Recorder, ["-o", dir, "-q", "-p", "deep", "--stack", "--", bin, n.ToString(CultureInfo.InvariantCulture)]);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        var printed = Printed(r.Stdout);
+        var (dir, printed) = RecordC("inlines", "-O2 -g -fno-omit-frame-pointer", "deep", n);
         Assert.Equal(3 * n, printed.Count);
 
         // deep's callers: leaf and middle were inlined into outer, so several frames share one return address.
@@ -103,6 +95,16 @@ public class StackTests
         Assert.Equal(Enumerable.Repeat("probed b a main", n), rows.Select(x => x[0]));
         Assert.Equal(n.ToString(CultureInfo.InvariantCulture), E2E.QueryCsv(dir,
             "SELECT count(*) FROM calls c JOIN stacks s USING (stack_id) WHERE s.depth = 0 AND s.function IN ('printf', '_IO_printf')")[0][0]);
+    }
+
+    /// <summary>Records a C fixture's calls of <paramref name="probe"/> with --stack; its "stack" lines are the oracle.</summary>
+    private static (string Dir, List<(long V, string[] Chain)> Printed) RecordC(string fixture, string flags, string probe, int n)
+    {
+        var bin = CFixtures.Build(fixture, flags);
+        var dir = Path.Combine(Repo.NewTempDir("stk-" + fixture), "cap.ctape");
+        var r = Tools.Run(Tools.Recorder, ["-o", dir, "-q", "-p", probe, "--stack", "--", bin, n.ToString(CultureInfo.InvariantCulture)]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return (dir, Printed(r.Stdout));
     }
 
     /// <summary>The fixture's "stack V F1 F2 …" lines: the argument and the chain, innermost first.</summary>
