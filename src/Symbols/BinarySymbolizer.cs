@@ -28,7 +28,7 @@ public sealed class BinarySymbolizer
         _lines = new(() => image.SectionData(".debug_line") is { Length: > 0 } lines
             ? DwarfLines.Parse(lines, image.SectionData(".debug_line_str"), image.SectionData(".debug_str"))
             : null);
-        _inlines = new(() => go is null && image.SectionData(".debug_line") is { Length: > 0 } ? DwarfReader.Load(image)?.Inlines : null);
+        _inlines = new(() => go is null && image.SectionData(".debug_line") is { Length: > 0 } ? ReadInlines(image) : null);
     }
 
     /// <summary>The file this symbolizer reads.</summary>
@@ -84,6 +84,20 @@ public sealed class BinarySymbolizer
             return [new SourceFrame(f.Name, at?.File, at?.Line ?? 0, false)];
         }
         return [];
+    }
+
+    /// <summary>The inlined calls DWARF describes; none when it cannot be read, so a stack keeps its real functions and
+    /// lines (from .symtab and .debug_line) rather than failing the conversion.</summary>
+    private static Dwarf.InlineTable? ReadInlines(ElfImage image)
+    {
+        try
+        {
+            return DwarfReader.Load(image)?.Inlines;
+        }
+        catch (Capture.CalltapeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Innermost first: the innermost inlined function at the PC's own line, each enclosing one at the call
