@@ -201,9 +201,16 @@ public static partial class ProbePlanner
         if (fn is not null && (fn.Name.EndsWith(".abi0", StringComparison.Ordinal) || fn.GoAssembly)) return AbiKind.GoStack;
         var producer = info.Producer ?? "";
         if (producer.Contains("regabi", StringComparison.Ordinal)) return AbiKind.GoRegs;
-        var m = GoVersion().Match(producer);
-        if (m.Success && int.Parse(m.Groups[1].Value) == 1 && int.Parse(m.Groups[2].Value) < 17) return AbiKind.GoStack;
-        return AbiKind.GoRegs;
+        // Without DWARF (a stripped binary and a -p signature) the producer is unknown: .go.buildinfo still names the toolchain.
+        return AbiOfVersion(producer.Length > 0 ? producer : GoBuildInfo.Version(elf));
+    }
+
+    /// <summary>Go functions use the register ABI from Go 1.17 on (amd64), ABI0 before (the Go internal ABI spec);
+    /// an unknown version is taken as current.</summary>
+    internal static AbiKind AbiOfVersion(string? version)
+    {
+        var m = GoVersion().Match(version ?? "");
+        return m.Success && int.Parse(m.Groups[1].Value) == 1 && int.Parse(m.Groups[2].Value) < 17 ? AbiKind.GoStack : AbiKind.GoRegs;
     }
 
     [GeneratedRegex(@"go(\d+)\.(\d+)")]
