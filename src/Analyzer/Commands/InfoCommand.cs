@@ -161,6 +161,14 @@ public static class InfoCommand
         }
     }
 
+    /// <summary>", built with go1.19.8" for a Go binary (the toolchain a bug report most often needs), else nothing.</summary>
+    private static string Toolchain(string? file)
+    {
+        if (file is null) return "";
+        var elf = Calltape.Symbols.ElfImage.Open(file);
+        return elf.IsGo && Calltape.Symbols.GoBuildInfo.Version(elf) is { } v ? $", built with {v}" : "";
+    }
+
     private static string DiskState(BinaryCheck check, BinaryInfo b)
     {
         try
@@ -168,7 +176,7 @@ public static class InfoCommand
             var s = check.Check(b);
             return s.State switch
             {
-                BinaryState.Verified => $"{s.File} (build-id matches)",
+                BinaryState.Verified => $"{s.File} (build-id matches){Toolchain(s.File)}",
                 BinaryState.Unverifiable => $"{s.File} (no build-id recorded, not verified)",
                 BinaryState.Mismatch => $"MISMATCH: {s.File} has build-id {s.FoundId ?? "(none)"}",
                 _ => "missing",
