@@ -6,13 +6,15 @@ using DuckDB.NET.Data;
 
 namespace Calltape.Analyzer.Conversion;
 
-/// <summary>Writes a conversion into a hive-partitioned tree shared by many captures: ROOT/TABLE/host=H/date=D/part-ID.parquet.</summary>
+/// <summary>Writes a conversion into a hive-partitioned tree shared by many captures:
+/// ROOT/TABLE/host=H/date=D/capture=ID/part-ID.parquet.</summary>
 /// <remarks>
 /// The table is a plain directory, not a key=value level, so each table is its own dataset: Spark's basePath and a
-/// Trino external_location point at ROOT/TABLE and see exactly two partition keys, and tables of different shapes never
-/// merge. date is the UTC day of the events' wall-clock ts; a capture spanning midnight is split into one file per
-/// day. Tables without ts (probes, binaries, loss) go to the first day. The file is named after the capture id, so
-/// converting the same capture again replaces its files and many captures append side by side. The conversion is
+/// Trino external_location point at ROOT/TABLE and see exactly three partition keys, and tables of different shapes
+/// never merge. date is the UTC day of the events' wall-clock ts; a capture spanning midnight is split into one file
+/// per day. Tables without ts (probes, binaries, loss) go to the first day. capture is the capture id: probe_id and
+/// stack_id are numbered per capture, so it is what joins calls with its own probes and stacks across a fleet. The
+/// file is named after the capture id too, so converting the same capture again replaces its files. The conversion is
 /// staged in a hidden directory of ROOT (engines skip names starting with '.' or '_') and moved in by rename. See
 /// docs/FLEET.md.
 /// </remarks>
@@ -48,11 +50,11 @@ internal static class FleetPartition
                 var src = Path.Combine(staging, file);
                 if (days.Count == 1 || !hasTs)
                 {
-                    File.Move(src, Target(fullRoot, dir, host, days[0], part), overwrite: true);
+                    File.Move(src, Target(fullRoot, dir, host, days[0], id, part), overwrite: true);
                     continue;
                 }
                 // Rare: the capture spans midnight UTC. DuckDB's own writer splits it; cost is paid only here.
-                foreach (var day in days) CopyDay(src, Target(fullRoot, dir, host, day, part), day);
+                foreach (var day in days) CopyDay(src, Target(fullRoot, dir, host, day, id, part), day);
             }
             var manifests = Path.Combine(fullRoot, ManifestsDir);
             Directory.CreateDirectory(manifests);
@@ -80,9 +82,9 @@ internal static class FleetPartition
     public static string Day(long wallNs) =>
         DateTimeOffset.UnixEpoch.AddTicks(wallNs / TimeSpan.NanosecondsPerTick).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static string Target(string root, string table, string host, string day, string part)
+    private static string Target(string root, string table, string host, string day, string capture, string part)
     {
-        var dir = Path.Combine(root, table, $"host={host}", $"date={day}");
+        var dir = Path.Combine(root, table, $"host={host}", $"date={day}", $"capture={capture}");
         Directory.CreateDirectory(dir);
         return Path.Combine(dir, part);
     }
