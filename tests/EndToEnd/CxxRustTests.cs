@@ -36,10 +36,11 @@ public class CxxRustTests
             "-p", "fixture::sum", "-p", "fixture::pick", "-p", "fixture::shapes", "-p", "fixture::first_word", "-p", "fixture::inner::*",
             "-p", "fixture::label", "-p", "fixture::make_pair", "-p", "fixture::total", "-p", "fixture::words", "-p", "fixture::evens",
             "-p", "fixture::owned_words",
-            "-p", "fixture::maybe", "--", bin, "6"]);
+            "-p", "fixture::maybe", "-p", "fixture::run", "-p", "fixture::check", "-p", "fixture::lookup", "-p", "fixture::widen",
+            "-p", "fixture::next_cmd", "--", bin, "6"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var printed = NativeCalls.Parse(r.Stdout);
-        Assert.Equal(6 * 15, printed.Count);
+        Assert.Equal(6 * 20, printed.Count);
         NativeCalls.Compare(dir, printed, (p, captured) => captured == p, nullText: "None");
 
         // An Option of an integer is that integer's SQL column in the function's table, NULL for None.
