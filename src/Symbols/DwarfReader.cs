@@ -222,7 +222,7 @@ public sealed class DwarfReader
                 Fields = [new("discriminant", option.TagOffset, _types.Build(option.TagType)), new("Some", option.ValueOffset, _types.Build(option.ValueType))],
                 Count = option.None,
             };
-        if (rust && RustAbiDwarf.Enum(_index, type, out _) is { } e)
+        if (rust && RustAbiDwarf.Enum(_index, type) is { } e)
             return new Capture.Model.TypeDesc(t.Name, Capture.Model.TypeKind.Enum, t.Size)
             {
                 Fields = [new("discriminant", e.TagOffset, _types.Build(e.TagType)),

@@ -64,7 +64,7 @@ internal static class RustAbi
                     output[i] = new RustArg(null, t, "zero-sized: not passed");
                     continue;
                 case Pass.Unknown:
-                    output[i] = new RustArg(null, t, $"passing of {t.Name} (a Rust enum without a discriminant of its own, or a union) is not modeled");
+                    output[i] = new RustArg(null, t, $"passing of {t.Name} (a niche-encoded Rust enum, with no discriminant of its own, or a union) is not modeled");
                     lost = $"follows {t.Name}, whose passing is not modeled";
                     continue;
             }
@@ -127,7 +127,7 @@ internal static class RustAbi
         {
             Pass.Ignore => (t, null, "zero-sized"),
             Pass.Indirect => (t, null, "returned in memory"),
-            Pass.Unknown => (t, null, $"returning {t.Name} (a Rust enum without a discriminant of its own, or a union) is not modeled"),
+            Pass.Unknown => (t, null, $"returning {t.Name} (a niche-encoded Rust enum, with no discriminant of its own, or a union) is not modeled"),
             _ when leaves.Any(l => l.Kind == TypeKind.Float) => (t, null, "float register"),
             // A pair is two LLVM values whatever its size ({i32, i32} too): RAX then RDX. A cast is one integer of its size.
             Pass.Pair => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
@@ -173,13 +173,16 @@ internal static class RustAbi
 
     /// <summary>
     /// An enum variant's payload with its Rust texts as text: a String (where DWARF places its data pointer and length)
-    /// and a &amp;str ({data_ptr, length}) become strings, inside nested structs too; everything else stays as it is.
+    /// and a &amp;str ({data_ptr, length}) become strings, inside nested structs too; a nested field-less struct (a
+    /// niche-encoded enum) is of unknown kind, so it is marked; everything else stays as it is.
     /// </summary>
     public static TypeDesc TextPayload(TypeDesc t, int depth = 0)
     {
         if (StringLayout(t) is { } text) return StringWords(t, text);
         if (t is { Kind: TypeKind.Struct, Size: 16, Name: "&str" or "&mut str", Fields: [{ Name: "data_ptr", Offset: 0 }, { Name: "length", Offset: 8 }] })
             return new TypeDesc(t.Name, TypeKind.String, 16);
+        // A field-less struct with bytes inside a payload is a niche-encoded enum or a union: not an empty object.
+        if (t is { Kind: TypeKind.Struct, Fields.Count: 0, Size: > 0 } && depth > 0) return t with { Kind = TypeKind.Unknown };
         if (t.Kind != TypeKind.Struct || depth >= 8 || t.Fields.Count == 0) return t;
         return t with { Fields = t.Fields.Select(f => f with { Type = TextPayload(f.Type, depth + 1) }).ToArray() };
     }

@@ -75,17 +75,15 @@ internal static class RustAbiDwarf
 
     /// <summary>
     /// A Rust enum whose discriminant is a member of its own (DW_AT_discr of the variant part) and every variant names its
-    /// DW_AT_discr_value; null for anything else, with <paramref name="why"/> set for an enum that is niche-encoded (a
-    /// variant without DW_AT_discr_value is "every other value" of a niche inside a payload, DWARF 5 §5.7.10) or
-    /// otherwise not readable, so it is marked rather than guessed.
+    /// DW_AT_discr_value; null for anything else: a niche-encoded enum (a variant without DW_AT_discr_value is "every
+    /// other value" of a niche inside a payload, DWARF 5 §5.7.10) or DWARF not of this shape, which RustAbi then marks
+    /// rather than guesses.
     /// </summary>
-    public static TaggedEnum? Enum(DieIndex index, ulong? typeOffset, out string? why)
+    public static TaggedEnum? Enum(DieIndex index, ulong? typeOffset)
     {
-        why = null;
         if (typeOffset is not { } off || index.DieAt(off) is not { Tag: DwTag.StructureType } die) return null;
         var part = die.Unit.Children(die).FirstOrDefault(c => c.Tag == TagVariantPart);
         if (part is null) return null;
-        why = "a niche-encoded Rust enum (no discriminant of its own) is not decoded";
         if (part.Reference(AtDiscr) is not { } discrAt || index.DieAt(discrAt) is not { Tag: DwTag.Member } discr) return null;
         if (discr.Constant(DwAt.DataMemberLocation) is not { } tagOffset || discr.Reference(DwAt.Type) is not { } tagType) return null;
         var tagSize = index.DieAt(tagType) is { Tag: DwTag.BaseType } tagDie ? tagDie.Constant(DwAt.ByteSize) ?? 0 : 0;
@@ -96,19 +94,11 @@ internal static class RustAbiDwarf
             var members = variant.Unit.Children(variant).Where(c => c.Tag == DwTag.Member).ToList();
             if (members is not [var m] || m.String(DwAt.Name) is not { Length: > 0 } name || m.Reference(DwAt.Type) is not { } payload
                 || index.DieAt(payload) is not { Tag: DwTag.StructureType })
-            {
-                why = "a Rust enum variant's DWARF is not the expected payload struct";
                 return null;
-            }
             var mask = tagSize >= 8 ? ulong.MaxValue : (1UL << (int)(8 * tagSize)) - 1;
             variants.Add(new Variant(name, (long)((ulong)value & mask), (int)(m.Constant(DwAt.DataMemberLocation) ?? 0), payload));
         }
-        if (tagSize is < 1 or > 8 || variants.Count == 0 || variants.DistinctBy(v => v.Discr).Count() != variants.Count)
-        {
-            why = "a Rust enum's discriminant is not one integer of 1 to 8 bytes naming each variant once";
-            return null;
-        }
-        why = null;
+        if (tagSize is < 1 or > 8 || variants.Count == 0 || variants.DistinctBy(v => v.Discr).Count() != variants.Count) return null;
         return new TaggedEnum((int)tagOffset, tagType, variants);
     }
 
