@@ -224,8 +224,9 @@ internal static class RustAbi
             leaves.Add(new TypeDesc(t.Name, TypeKind.Pointer, 8));
             return Pass.Scalar;
         }
-        // An i128 or u128 is Abi::Scalar, not an aggregate: one 16-byte LLVM integer, two GPRs or the stack.
-        if (t.Kind is TypeKind.Int or TypeKind.Uint && t.Size == 16) return Pass.Cast;
+        // An i128 or u128 is Abi::Scalar, not an aggregate: one 16-byte LLVM integer, two GPRs or the stack; so is a
+        // struct around one (its only field with bytes).
+        if (IsWideScalar(t, 0)) return Pass.Cast;
         if (t.Kind == TypeKind.Enum) return EnumPass(t, leaves);
         if (!Leaves(t, leaves)) return t.Kind is TypeKind.Struct && t.Fields.Count == 0 ? Pass.Unknown : AggregatePass(t);
         return leaves.Count switch
@@ -254,6 +255,8 @@ internal static class RustAbi
         {
             var data = variant.Type.Fields.Where(f => f.Type.Size > 0).ToList();
             if (data.Count == 0) continue;
+            // A 16-byte scalar payload would make a pair of a different shape (tag, i128): not modeled.
+            if (data.Count == 1 && IsWideScalar(data[0].Type, 0)) return Pass.Unknown;
             var one = new List<TypeDesc>();
             // A field whose Abi is Scalar: one scalar leaf filling it (a newtype around a scalar too; arrays never are).
             if (data.Count > 1 || !Leaves(data[0].Type, one) || one.Count != 1 || one[0].Size != data[0].Type.Size) return AggregatePass(t);
@@ -276,6 +279,11 @@ internal static class RustAbi
         leaves.Add(pair.Leaf);
         return Pass.Pair;
     }
+
+    /// <summary>An i128 or u128, or a struct whose only field with bytes is one (Abi::Scalar of 16 bytes).</summary>
+    private static bool IsWideScalar(TypeDesc t, int depth) =>
+        t.Size == 16 && (t.Kind is TypeKind.Int or TypeKind.Uint
+            || (t.Kind == TypeKind.Struct && depth < 8 && t.Fields.Where(f => f.Type.Size > 0).ToList() is [var only] && IsWideScalar(only.Type, depth + 1)));
 
     /// <summary>rustc's Primitive of a scalar: an integer of a size and signedness (bool is u8), a pointer (fn pointers too), a float.</summary>
     private static (TypeKind, int) Primitive(TypeDesc t) => t.Kind switch
