@@ -209,7 +209,7 @@ public sealed class DwarfReader
 
     /// <summary>
     /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option, and one with a
-    /// discriminant of its own an Option kind (Planning/RustAbiDwarf.cs); a C++ std::string is text (Planning/CxxAbi.cs),
+    /// discriminant of its own an Option kind, any other enum with one an Enum kind (Planning/RustAbiDwarf.cs); a C++ std::string is text (Planning/CxxAbi.cs),
     /// also when clang only declares it (Planning/CxxDeclarations.cs).
     /// </summary>
     private Capture.Model.TypeDesc ParamType(ulong? type, bool rust, bool cxx)
@@ -221,6 +221,12 @@ public sealed class DwarfReader
             {
                 Fields = [new("discriminant", option.TagOffset, _types.Build(option.TagType)), new("Some", option.ValueOffset, _types.Build(option.ValueType))],
                 Count = option.None,
+            };
+        if (rust && RustAbiDwarf.Enum(_index, type) is { } e)
+            return new Capture.Model.TypeDesc(t.Name, Capture.Model.TypeKind.Enum, t.Size)
+            {
+                Fields = [new("discriminant", e.TagOffset, _types.Build(e.TagType)),
+                    .. e.Variants.Select(v => new Capture.Model.FieldDesc(v.Name, v.Offset, RustAbi.TextPayload(_types.Build(v.Payload)) with { Count = v.Discr }))],
             };
         return cxx ? CxxAbi.StringsAsText(CxxDeclarations.Complete(_index, type, CxxAbi.SpellReference(_index, type, t))) : t;
     }

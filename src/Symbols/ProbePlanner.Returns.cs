@@ -120,15 +120,15 @@ public static partial class ProbePlanner
         return Exit(id, entry, entry.ProbeOffset, entry.FileOffset, plan, specs) with { Uretprobe = true };
     }
 
-    /// <summary>A Rust result: RAX, or RAX:RDX for a fat pointer or a 9–16 byte aggregate, or the caller's buffer at RAX
-    /// for a larger one (Planning/RustAbi.cs).</summary>
+    /// <summary>A Rust result: RAX, or RAX:RDX for a fat pointer, a ScalarPair or an i128, or the caller's buffer at RAX
+    /// for an aggregate over 8 bytes (Planning/RustAbi.cs).</summary>
     private static (ParamSpec, ValuePlanner.Node?) RustResult(string name, TypeDesc t, List<DerefSpec> derefs, ValuePlanner values,
         PlanOptions options)
     {
         var (type, regs, why) = RustAbi.Result(t);
         if (RustAbi.ReturnsInMemory(t)) return NativeValues.ReturnedInMemory(name, t, derefs, values, options);
         if (regs is null) return (new ParamSpec(name, t, [], NotCaptured: why), null);
-        if (type.Kind is TypeKind.Struct or TypeKind.Option && type.Fields.Count > 0) return NativeValues.StructInRegisters(name, type, regs);
+        if (type.Kind is TypeKind.Struct or TypeKind.Option or TypeKind.Enum && type.Fields.Count > 0) return NativeValues.StructInRegisters(name, type, regs);
         if (type.Kind is TypeKind.Struct or TypeKind.Array) return (new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is not decoded yet"), null);
         return (CaptureScalar(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options), null);
     }

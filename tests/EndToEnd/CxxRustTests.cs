@@ -36,15 +36,22 @@ public class CxxRustTests
             "-p", "fixture::sum", "-p", "fixture::pick", "-p", "fixture::shapes", "-p", "fixture::first_word", "-p", "fixture::inner::*",
             "-p", "fixture::label", "-p", "fixture::make_pair", "-p", "fixture::total", "-p", "fixture::words", "-p", "fixture::evens",
             "-p", "fixture::owned_words",
-            "-p", "fixture::maybe", "--", bin, "6"]);
+            "-p", "fixture::maybe", "-p", "fixture::run", "-p", "fixture::check", "-p", "fixture::lookup", "-p", "fixture::widen",
+            "-p", "fixture::next_cmd", "-p", "fixture::named", "--", bin, "6"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var printed = NativeCalls.Parse(r.Stdout);
-        Assert.Equal(6 * 15, printed.Count);
+        Assert.Equal(6 * 21, printed.Count);
         NativeCalls.Compare(dir, printed, (p, captured) => captured == p, nullText: "None");
 
         // An Option of an integer is that integer's SQL column in the function's table, NULL for None.
         var maybe = printed.Where(p => p.Function == "fixture::maybe").ToList();
         var rows = E2E.QueryCsv(dir, "SELECT typeof(o), typeof(p), coalesce(o::VARCHAR, 'None'), coalesce(p::VARCHAR, 'None') FROM \"fixture::maybe\" ORDER BY ts");
         Assert.Equal(maybe.Select(p => $"BIGINT UBIGINT {p.Fields["o"]} {p.Fields["p"]}"), rows.Select(x => string.Join(' ', x)));
+
+        // An enum is JSON text in its column; a niche-encoded one (Option<String>) is marked not captured, with why.
+        var run = E2E.QueryCsv(dir, "SELECT DISTINCT typeof(c), typeof(code) FROM \"fixture::run\"");
+        Assert.Equal("VARCHAR VARCHAR", string.Join(' ', Assert.Single(run)));
+        var named = E2E.QueryCsv(dir, "SELECT DISTINCT json_extract_string(args, '$.o.not_captured') FROM calls WHERE function = 'fixture::named'");
+        Assert.Contains("niche-encoded", string.Join(',', Assert.Single(named))); // the reason holds commas
     }
 }

@@ -41,6 +41,7 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
             case TypeKind.Interface: return Interface(t, s);
             case TypeKind.Map or TypeKind.Chan: return Counted(t, s);
             case TypeKind.Option: return Option(t, s);
+            case TypeKind.Enum: return Enum(t, s);
             default: return DecodedValue.Missing($"type {t.Name} is not decoded yet");
         }
     }
@@ -181,6 +182,41 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         var none = (ulong)t.Count & (tagType.Size >= 8 ? ulong.MaxValue : (1UL << (8 * tagType.Size)) - 1);
         if (tag == none) return new DecodedValue(NilValue.Instance, null);
         return Decode(t.Fields[1].Type, Child(s, 1, t.Fields[1].Offset));
+    }
+
+    /// <summary>
+    /// A tagged enum: the discriminant (field 0) names the variant (the payload struct whose Count equals it); only that
+    /// variant's fields are read, since the bytes of the others hold whatever the program left there. The shape is
+    /// serde's externally tagged one: a unit variant is its name, a one-field tuple variant {"Name": value}, a longer
+    /// tuple {"Name": [values]}, a struct variant {"Name": {fields}}; a zero-sized field (the () of Ok(())) is null.
+    /// </summary>
+    private DecodedValue Enum(TypeDesc t, ValueSpec s)
+    {
+        if (t.Fields.Count < 2 || t.Fields[0].Type.Kind is not (TypeKind.Int or TypeKind.Uint) || t.Fields[0].Type.Size is < 1 or > 8)
+            return DecodedValue.Missing($"type {t.Name} is not decoded yet");
+        var tagType = t.Fields[0].Type;
+        var at = Child(s, 0, t.Fields[0].Offset);
+        if (at.NotCaptured is { } lost) return DecodedValue.Missing(lost);
+        if (!Read(at, tagType.Size, out var tag, out var why)) return DecodedValue.Missing(why!);
+        for (var k = 1; k < t.Fields.Count; k++)
+        {
+            var variant = t.Fields[k];
+            if ((ulong)variant.Type.Count != Mask((ulong)variant.Type.Count, tagType.Size) || tag != (ulong)variant.Type.Count) continue;
+            var payload = Child(s, k, variant.Offset);
+            var fields = variant.Type.Fields;
+            if (fields.Count == 0) return new DecodedValue(variant.Name, null);
+            var values = new DecodedValue[fields.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                var f = fields[i];
+                values[i] = f.Type.Size == 0 ? new DecodedValue(NilValue.Instance, null) : Decode(f.Type, Child(payload, i, f.Offset));
+            }
+            var tuple = fields.Select((f, i) => f.Name == $"__{i}").All(b => b);
+            var inner = tuple && values.Length == 1 ? values[0]
+                : new DecodedValue(tuple ? new ListValue(null, null, values) : new StructValue(fields.Select(f => f.Name).ToArray(), values), null);
+            return new DecodedValue(new StructValue([variant.Name], [inner]), null);
+        }
+        return DecodedValue.Missing($"discriminant {tag} names no variant of {t.Name}");
     }
 
     /// <summary>A map's count or a channel's qcount and dataqsiz, read from the header the dereference copied.</summary>

@@ -7,6 +7,10 @@ public enum TypeKind : byte
     /// <summary>A tagged optional value (a Rust Option&lt;T&gt; that has a discriminant of its own): Fields[0] is the
     /// discriminant, Fields[1] the value, Count the discriminant of None. Decodes as the value, or null for None.</summary>
     Option,
+    /// <summary>A tagged enum (a Rust enum whose discriminant is a member of its own, DWARF 5 §5.7.10): Fields[0] is the
+    /// discriminant, each further field one variant (its name, its payload as a struct whose <see cref="TypeDesc.Count"/>
+    /// is the variant's discriminant value and whose fields are at offsets from the enum's start).</summary>
+    Enum,
 }
 
 /// <summary>A parameter's type, reduced to what capture planning and decoding need.</summary>
@@ -23,7 +27,8 @@ public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
     /// <summary>The element type of a pointer, slice, array or channel.</summary>
     public TypeDesc? Elem { get; init; }
 
-    /// <summary>The element count of an array; for an <see cref="TypeKind.Option"/>, the discriminant value of None.</summary>
+    /// <summary>The element count of an array; for an <see cref="TypeKind.Option"/>, the discriminant value of None; for
+    /// the payload struct of an <see cref="TypeKind.Enum"/> variant, that variant's discriminant value.</summary>
     public long Count { get; init; }
 
     /// <summary>True when an interface is anywhere in this type (its fields or elements, to a depth of 8): decoding it

@@ -6,7 +6,7 @@ namespace Calltape.Symbols.Planning;
 /// <param name="Location">Where the argument is at entry, or null when it is not passed (zero-sized) or not modeled.</param>
 /// <param name="Type">The type to decode the pieces as (a fat pointer becomes a String or Slice of ptr and length).</param>
 /// <param name="NotCaptured">Why no value is captured, or null.</param>
-/// <param name="Indirect">The location holds the address of the caller's copy (an aggregate over 16 bytes), not the value.</param>
+/// <param name="Indirect">The location holds the address of the caller's copy (an aggregate over 8 bytes), not the value.</param>
 internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? NotCaptured, bool Indirect = false);
 
 /// <summary>
@@ -14,22 +14,23 @@ internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? Not
 /// lowers it to LLVM and LLVM's x86-64 backend assigns registers.
 /// </summary>
 /// <remarks>
-/// Sources, rustc 1.63: rustc_middle/src/ty/layout.rs <c>fn_abi_adjust_for_abi</c> (Rust ABI: aggregates up to two
-/// pointers in size are cast to one integer, larger ones passed indirectly; "Pass and return structures up to 2
-/// pointers in size by value, matching ScalarPair") and <c>fn_abi_new_uncached</c> (zero-sized arguments are
+/// Sources, rustc 1.63: rustc_middle/src/ty/layout.rs <c>fn_abi_adjust_for_abi</c> (Rust ABI: an Abi::Aggregate up to
+/// one pointer in size is cast to one integer, a larger one passed and returned indirectly; measured on 1.63 at
+/// opt-level 3: a 16-byte struct { u32, u64, u8 } and a 16-byte Result&lt;u32, u64&gt; arrive by address in RDI, and come
+/// back through a buffer whose address is in RDI; the two-pointer limit of later rustc releases does not apply) and
+/// <c>fn_abi_new_uncached</c> (zero-sized arguments are
 /// PassMode::Ignore on Linux; Abi::ScalarPair arguments such as &amp;str and &amp;[T] become PassMode::Pair, two separate
 /// LLVM parameters). LLVM then gives each integer/pointer parameter the next of RDI, RSI, RDX, RCX, R8, R9, each
 /// float/double the next XMM register, an i128 two GPRs or the stack, and spills the rest to 8-byte stack slots in
-/// order (the SysV psABI §3.2.3 sequence). A result over 16 bytes is returned through a hidden pointer in RDI.
-/// Enums with data have rustc-computed layouts DWARF does not describe as a pair or scalar; they and every argument
-/// after them are marked not captured rather than guessed, except an Option of a reference (one nullable pointer)
-/// and an Option with a discriminant of its own (RustAbiDwarf: the discriminant and the value, a ScalarPair when the
-/// value is one scalar).
+/// order (the SysV psABI §3.2.3 sequence). An aggregate result over 8 bytes is returned through a hidden pointer in RDI.
+/// An enum with a discriminant of its own (RustAbiDwarf) is a Scalar, ScalarPair or Aggregate by rustc's rule
+/// (<see cref="EnumPass"/>); a niche-encoded enum's layout is not modeled: it and every argument after it are marked not
+/// captured rather than guessed, except an Option of a reference (one nullable pointer).
 /// </remarks>
 internal static class RustAbi
 {
     private const int SseRegisterCount = 8;
-    private const int MaxByValue = 16; // 2 × pointer size on x86-64
+    private const int MaxByValue = 8; // one pointer on x86-64 (rustc 1.63 fn_abi_adjust_for_abi)
 
     /// <summary>True when the function was compiled by rustc: its compile unit's DW_AT_producer names rustc
     /// ("clang LLVM (rustc version 1.63.0)"), which rustc_codegen_llvm/src/debuginfo/metadata.rs writes.</summary>
@@ -63,7 +64,7 @@ internal static class RustAbi
                     output[i] = new RustArg(null, t, "zero-sized: not passed");
                     continue;
                 case Pass.Unknown:
-                    output[i] = new RustArg(null, t, $"passing of {t.Name} (a Rust enum or union) is not modeled");
+                    output[i] = new RustArg(null, t, $"passing of {t.Name} (a niche-encoded Rust enum, with no discriminant of its own, or a union) is not modeled");
                     lost = $"follows {t.Name}, whose passing is not modeled";
                     continue;
             }
@@ -118,7 +119,7 @@ internal static class RustAbi
         return output;
     }
 
-    /// <summary>The result as the exit probe reads it: RAX (and RDX for a pair or a 9–16 byte cast), or why not.</summary>
+    /// <summary>The result as the exit probe reads it: RAX (and RDX for a pair or an i128), or why not.</summary>
     public static (TypeDesc Type, IReadOnlyList<Reg>? Registers, string? NotCaptured) Result(TypeDesc t)
     {
         var pass = Classify(t, out var leaves);
@@ -126,7 +127,7 @@ internal static class RustAbi
         {
             Pass.Ignore => (t, null, "zero-sized"),
             Pass.Indirect => (t, null, "returned in memory"),
-            Pass.Unknown => (t, null, $"returning {t.Name} (a Rust enum or union) is not modeled"),
+            Pass.Unknown => (t, null, $"returning {t.Name} (a niche-encoded Rust enum, with no discriminant of its own, or a union) is not modeled"),
             _ when leaves.Any(l => l.Kind == TypeKind.Float) => (t, null, "float register"),
             // A pair is two LLVM values whatever its size ({i32, i32} too): RAX then RDX. A cast is one integer of its size.
             Pass.Pair => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
@@ -135,7 +136,7 @@ internal static class RustAbi
         };
     }
 
-    /// <summary>True when rustc returns the value through a caller's buffer (an aggregate over 16 bytes: PassMode::Indirect).</summary>
+    /// <summary>True when rustc returns the value through a caller's buffer (an aggregate over 8 bytes: PassMode::Indirect).</summary>
     public static bool ReturnsInMemory(TypeDesc t) => Classify(t, out _) == Pass.Indirect;
 
     /// <summary>A Rust reference (&amp;T, &amp;mut T: rustc names the pointer type "&amp;T") or an Option of one: never dangling, so worth following.</summary>
@@ -168,6 +169,22 @@ internal static class RustAbi
             return null;
         if (VecWords(t, 0) is not { } w || w.Elem is not { } elem) return null;
         return (w.Ptr, w.Len, StringLayout(elem) is { } text ? StringWords(elem, text) : DecodeType(elem, Classify(elem, out _)));
+    }
+
+    /// <summary>
+    /// An enum variant's payload with its Rust texts as text: a String (where DWARF places its data pointer and length)
+    /// and a &amp;str ({data_ptr, length}) become strings, inside nested structs too; a nested field-less struct (a
+    /// niche-encoded enum) is of unknown kind, so it is marked; everything else stays as it is.
+    /// </summary>
+    public static TypeDesc TextPayload(TypeDesc t, int depth = 0)
+    {
+        if (StringLayout(t) is { } text) return StringWords(t, text);
+        if (t is { Kind: TypeKind.Struct, Size: 16, Name: "&str" or "&mut str", Fields: [{ Name: "data_ptr", Offset: 0 }, { Name: "length", Offset: 8 }] })
+            return new TypeDesc(t.Name, TypeKind.String, 16);
+        // A field-less struct with bytes inside a payload is a niche-encoded enum or a union: not an empty object.
+        if (t is { Kind: TypeKind.Struct, Fields.Count: 0, Size: > 0 } && depth > 0) return t with { Kind = TypeKind.Unknown };
+        if (t.Kind != TypeKind.Struct || depth >= 8 || t.Fields.Count == 0) return t;
+        return t with { Fields = t.Fields.Select(f => f with { Type = TextPayload(f.Type, depth + 1) }).ToArray() };
     }
 
     /// <summary>A String element in memory as text: a String whose fields name where its data pointer and length are
@@ -207,6 +224,10 @@ internal static class RustAbi
             leaves.Add(new TypeDesc(t.Name, TypeKind.Pointer, 8));
             return Pass.Scalar;
         }
+        // An i128 or u128 is Abi::Scalar, not an aggregate: one 16-byte LLVM integer, two GPRs or the stack; so is a
+        // struct around one (its only field with bytes).
+        if (IsWideScalar(t, 0)) return Pass.Cast;
+        if (t.Kind == TypeKind.Enum) return EnumPass(t, leaves);
         if (!Leaves(t, leaves)) return t.Kind is TypeKind.Struct && t.Fields.Count == 0 ? Pass.Unknown : AggregatePass(t);
         return leaves.Count switch
         {
@@ -217,6 +238,60 @@ internal static class RustAbi
     }
 
     private static Pass AggregatePass(TypeDesc t) => t.Size > MaxByValue ? Pass.Indirect : Pass.Cast;
+
+    /// <summary>
+    /// A tagged enum's Abi as rustc 1.63 computes it (rustc_middle/src/ty/layout.rs, layout_of_enum, the tagged branch):
+    /// Scalar when it is only its tag; ScalarPair (tag, value) when every variant carrying data holds exactly one non-zero-sized
+    /// field, each a scalar of the same primitive at the same offset, placed where the pair's own layout would put it; else
+    /// Aggregate, passed like any aggregate by its size.
+    /// </summary>
+    private static Pass EnumPass(TypeDesc t, List<TypeDesc> leaves)
+    {
+        var tag = t.Fields.Count > 1 ? t.Fields[0] : null;
+        if (tag is null || tag.Offset != 0 || tag.Type.Kind is not (TypeKind.Int or TypeKind.Uint) || tag.Type.Size is < 1 or > 8) return Pass.Unknown;
+        (TypeDesc Leaf, int Offset)? common = null;
+        var any = false;
+        foreach (var variant in t.Fields.Skip(1))
+        {
+            var data = variant.Type.Fields.Where(f => f.Type.Size > 0).ToList();
+            if (data.Count == 0) continue;
+            // A 16-byte scalar payload would make a pair of a different shape (tag, i128): not modeled.
+            if (data.Count == 1 && IsWideScalar(data[0].Type, 0)) return Pass.Unknown;
+            var one = new List<TypeDesc>();
+            // A field whose Abi is Scalar: one scalar leaf filling it (a newtype around a scalar too; arrays never are).
+            if (data.Count > 1 || !Leaves(data[0].Type, one) || one.Count != 1 || one[0].Size != data[0].Type.Size) return AggregatePass(t);
+            var here = (one[0], variant.Offset + data[0].Offset);
+            if (any && (common is not { } c || c.Offset != here.Item2 || Primitive(c.Leaf) != Primitive(one[0]))) common = null;
+            else if (!any) common = here;
+            any = true;
+        }
+        if (!any)
+        {
+            if (t.Size != tag.Type.Size) return AggregatePass(t);
+            leaves.Add(tag.Type);
+            return Pass.Scalar;
+        }
+        if (common is not { } pair) return AggregatePass(t);
+        var size = pair.Leaf.Size; // x86-64 scalars up to 8 bytes are aligned to their size
+        if (pair.Offset != TypeLayout.AlignUp(tag.Type.Size, size) || t.Size != TypeLayout.AlignUp(pair.Offset + size, Math.Max(size, tag.Type.Size)))
+            return AggregatePass(t);
+        leaves.Add(tag.Type);
+        leaves.Add(pair.Leaf);
+        return Pass.Pair;
+    }
+
+    /// <summary>An i128 or u128, or a struct whose only field with bytes is one (Abi::Scalar of 16 bytes).</summary>
+    private static bool IsWideScalar(TypeDesc t, int depth) =>
+        t.Size == 16 && (t.Kind is TypeKind.Int or TypeKind.Uint
+            || (t.Kind == TypeKind.Struct && depth < 8 && t.Fields.Where(f => f.Type.Size > 0).ToList() is [var only] && IsWideScalar(only.Type, depth + 1)));
+
+    /// <summary>rustc's Primitive of a scalar: an integer of a size and signedness (bool is u8), a pointer (fn pointers too), a float.</summary>
+    private static (TypeKind, int) Primitive(TypeDesc t) => t.Kind switch
+    {
+        TypeKind.Bool => (TypeKind.Uint, t.Size),
+        TypeKind.Func => (TypeKind.Pointer, t.Size),
+        _ => (t.Kind, t.Size),
+    };
 
     /// <summary>Collects scalar leaves through structs (zero-sized fields skipped); false for arrays and anything else.</summary>
     private static bool Leaves(TypeDesc t, List<TypeDesc> leaves)
@@ -231,6 +306,12 @@ internal static class RustAbi
         {
             case TypeKind.Int or TypeKind.Uint or TypeKind.Bool or TypeKind.Pointer or TypeKind.Func or TypeKind.Float when t.Size <= 8:
                 leaves.Add(t);
+                return true;
+            // A tagged enum: its tag, or its tag and value, when rustc makes it a Scalar or ScalarPair.
+            case TypeKind.Enum:
+                var inner = new List<TypeDesc>();
+                if (EnumPass(t, inner) is not (Pass.Scalar or Pass.Pair)) return false;
+                leaves.AddRange(inner);
                 return true;
             // An Option with its own discriminant: Abi::ScalarPair (discriminant, value) when the value is one scalar.
             case TypeKind.Struct or TypeKind.Option when t.Fields.Count > 0:

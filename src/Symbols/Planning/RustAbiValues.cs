@@ -3,7 +3,7 @@ using Calltape.Capture.Model;
 namespace Calltape.Symbols.Planning;
 
 /// <summary>
-/// Value trees for what C++ and Rust pass differently from C: values passed by address (Rust aggregates over 16 bytes,
+/// Value trees for what C++ and Rust pass differently from C: values passed by address (Rust aggregates over 8 bytes,
 /// C++ classes non-trivial for calls), Rust's two-register pairs and cast-to-integer aggregates, and references.
 /// </summary>
 /// <remarks>
@@ -26,7 +26,7 @@ internal static class NativeValues
         if (rust is null || loc.OnStack) return null;
         var t = rust.Type;
         if (t.Kind == TypeKind.Slice && loc.IntRegs.Count == 2) return SliceInRegisters(name, t, loc.IntRegs[0], loc.IntRegs[1], derefs);
-        if (t.Kind is TypeKind.Struct or TypeKind.Option && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
+        if (t.Kind is TypeKind.Struct or TypeKind.Option or TypeKind.Enum && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
             return (new ParamSpec(name, t, loc.IntRegs.Select(Source.Of).ToArray()), StructNode(t, loc));
         return null;
     }
@@ -135,6 +135,21 @@ internal static class NativeValues
             foreach (var f in t.Fields) n.Parts.Add(PairNode(f.Type, ints, ref next));
             return n;
         }
+        if (t.Kind == TypeKind.Enum)
+        {
+            // A Scalar or ScalarPair enum (RustAbi.EnumPass): the tag in one register, and whichever variant carries
+            // data has its one scalar in the next; every variant's payload reads that same register.
+            var e = new ValuePlanner.Node(Source.None);
+            e.Parts.Add(next < ints.Count ? new ValuePlanner.Node(Source.Of(ints[next++])) : new ValuePlanner.Node(Source.None) { NotCaptured = "not in a register" });
+            var value = next;
+            foreach (var variant in t.Fields.Skip(1))
+            {
+                var k = value;
+                e.Parts.Add(PairNode(variant.Type, ints, ref k));
+                next = Math.Max(next, k);
+            }
+            return e;
+        }
         if (t.Kind == TypeKind.Float) return new ValuePlanner.Node(Source.None) { NotCaptured = "float register" };
         return next < ints.Count ? new ValuePlanner.Node(Source.Of(ints[next++])) : new ValuePlanner.Node(Source.None) { NotCaptured = "not in a register" };
     }
@@ -147,7 +162,7 @@ internal static class NativeValues
             for (var k = 0; k < t.Count; k++) a.Parts.Add(CastNode(elem, offset + (int)(k * elem.Size), ints));
             return a;
         }
-        if (t.Kind is TypeKind.Struct or TypeKind.Option)
+        if (t.Kind is TypeKind.Struct or TypeKind.Option or TypeKind.Enum)
         {
             var n = new ValuePlanner.Node(Source.None);
             foreach (var f in t.Fields) n.Parts.Add(CastNode(f.Type, offset + f.Offset, ints));

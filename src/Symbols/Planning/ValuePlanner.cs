@@ -182,7 +182,9 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
                 Follow(n, t, at, level, element, at.Plus(8));
                 return n;
             }
-            case TypeKind.Struct:
+            // An enum's parts are its discriminant and each variant's payload (TreeDecoder reads only the one the
+            // discriminant names); what an inactive variant's bytes would point to is followed but never decoded.
+            case TypeKind.Struct or TypeKind.Enum:
             {
                 var n = new Node(at);
                 foreach (var f in t.Fields) n.Parts.Add(Memory(f.Type, at.Plus(f.Offset), level, element));
@@ -287,7 +289,7 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
     /// <summary>A pointer target worth copying: a known type with a size, and a struct only when its fields are known.</summary>
     private static bool Followable(TypeDesc? elem) =>
         elem is not null && elem.Size > 0 && elem.Kind is not (TypeKind.Unknown or TypeKind.Func)
-        && (elem.Kind != TypeKind.Struct || elem.Fields.Count > 0)
+        && (elem.Kind is not (TypeKind.Struct or TypeKind.Enum) || elem.Fields.Count > 0)
         && (elem.Kind != TypeKind.Array || elem.Elem is not null);
 
     /// <summary>True when a value holds something a dereference could follow.</summary>
@@ -295,7 +297,7 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
     {
         TypeKind.String or TypeKind.Slice or TypeKind.Interface or TypeKind.Map or TypeKind.Chan => true,
         TypeKind.Pointer => Followable(t.Elem),
-        TypeKind.Struct => t.Fields.Any(f => NeedsFollow(f.Type)),
+        TypeKind.Struct or TypeKind.Enum => t.Fields.Any(f => NeedsFollow(f.Type)),
         TypeKind.Array => t.Elem is not null && t.Count <= MaxArrayParts && NeedsFollow(t.Elem),
         _ => false,
     };

@@ -62,6 +62,79 @@ public class TreeDecodingTests
         Assert.Contains("not_captured", Json(option, new ValueSpec(Source.StackAt(8)), plan, Event([], Words(1))));
     }
 
+    // enum Cmd { Quit, Move { x: i64, y: i64 }, Say(String) } as rustc 1.63 lays it out: a u64 tag at 0, fields after it.
+    private static readonly TypeDesc Cmd = new("Cmd", TypeKind.Enum, 32)
+    {
+        Fields =
+        [
+            new("discriminant", 0, new TypeDesc("u64", TypeKind.Uint, 8)),
+            new("Quit", 0, new TypeDesc("Quit", TypeKind.Struct, 32) { Count = 0 }),
+            new("Move", 0, new TypeDesc("Move", TypeKind.Struct, 32) { Count = 1, Fields = [new("x", 8, I64), new("y", 16, I64)] }),
+            new("Say", 0, new TypeDesc("Say", TypeKind.Struct, 32) { Count = 2, Fields = [new("__0", 8, Str)] }),
+        ],
+    };
+
+    [Fact]
+    public void Enum_DecodesOnlyTheVariantItsDiscriminantNames_AsSerdeWritesIt()
+    {
+        // Deref 0 copies the 32 bytes; deref 1 is what Say's string would point to, planned whatever the variant.
+        var plan = new CapturePlan([Reg.Rdi], 0, [new DerefSpec(Source.Of(Reg.Rdi), Source.None, 32), new DerefSpec(Source.InDeref(0, 8), Source.InDeref(0, 16), 64)]);
+        var at = Source.InDeref(0, 0);
+        var tree = new ValueSpec(at) { Parts = [new(at), new(at), new(at), new ValueSpec(at) { Parts = [new ValueSpec(Source.InDeref(0, 8)) { Deref = 1 }] }] };
+        var probe = new ProbeSpec(3, "fixture::run", 0, 1, 2, 3, AbiKind.SysV, plan, [new ParamSpec("c", Cmd, [Source.Of(Reg.Rdi)]) { Value = tree }]);
+        // Through the capture format: the variants' discriminant values (their payload types' Count) survive.
+        var back = RoundTrip(probe);
+        string Decode(RawEvent ev) => ValueDecoder.JsonText(ValueDecoder.Decode(back, ev, null)[0]);
+        var unreadable = new DerefData([], 64, -14);
+        Assert.Equal("{\"Say\":\"hi\"}", Decode(Event([0x7000], null, Bytes(Words(2, 0x5000, 2, 0)), Bytes(Encoding.UTF8.GetBytes("hi")))));
+        // Move's x sits where Say's pointer would: the failed dereference of it is never looked at.
+        Assert.Equal("{\"Move\":{\"x\":5,\"y\":-6}}", Decode(Event([0x7000], null, Bytes(Words(1, 5, unchecked((ulong)-6L), 0)), unreadable)));
+        Assert.Equal("\"Quit\"", Decode(Event([0x7000], null, Bytes(Words(0, 0xdead, 0xbeef, 0)), unreadable)));
+        // A discriminant no variant has is marked, never read as some variant.
+        Assert.Contains("names no variant", Decode(Event([0x7000], null, Bytes(Words(3, 5, 6, 0)), unreadable)));
+        Assert.Contains("not_captured", Decode(Event([0x7000], null, unreadable, unreadable)));
+    }
+
+    [Fact]
+    public void Enum_ScalarPairInRegisters_ZeroSizedPayloadIsNull_TupleVariantsAreArrays()
+    {
+        // Result<(), i32>: a u32 tag (the low 4 bytes of RAX count), Err's i32 in RDX; Ok(()) holds a zero-sized ().
+        var u32 = new TypeDesc("u32", TypeKind.Uint, 4);
+        var result = new TypeDesc("Result<(), i32>", TypeKind.Enum, 8)
+        {
+            Fields =
+            [
+                new("discriminant", 0, u32),
+                new("Ok", 0, new TypeDesc("Ok", TypeKind.Struct, 8) { Count = 0, Fields = [new("__0", 4, new TypeDesc("()", TypeKind.Struct, 0))] }),
+                new("Err", 0, new TypeDesc("Err", TypeKind.Struct, 8) { Count = 1, Fields = [new("__0", 4, I32)] }),
+            ],
+        };
+        var plan = new CapturePlan([Reg.Rax, Reg.Rdx], 0, []);
+        var tree = new ValueSpec(Source.None)
+        {
+            Parts = [new(Source.Of(Reg.Rax)), new ValueSpec(Source.None) { Parts = [ValueSpec.Missing("zero-sized")] }, new ValueSpec(Source.None) { Parts = [new(Source.Of(Reg.Rdx))] }],
+        };
+        Assert.Equal("{\"Ok\":null}", Json(result, tree, plan, Event([0xffff_ffff_0000_0000, 0x1234], null)));
+        Assert.Equal("{\"Err\":-7}", Json(result, tree, plan, Event([1, 0xdead_beef_ffff_fff9], null)));
+
+        // A two-field tuple variant is an array of its fields, read from a register image (a cast aggregate).
+        var two = new TypeDesc("E", TypeKind.Enum, 8)
+        {
+            Fields = [new("discriminant", 0, new TypeDesc("u8", TypeKind.Uint, 1)), new("V", 0, new TypeDesc("V", TypeKind.Struct, 8) { Count = 3, Fields = [new("__0", 2, new TypeDesc("u16", TypeKind.Uint, 2)), new("__1", 4, I32)] })],
+        };
+        Assert.Equal("{\"V\":[513,-2]}", Json(two, new ValueSpec(Source.Of(Reg.Rax)), plan, Event([0xffff_fffe_0201_0003, 0], null)));
+    }
+
+    [Fact]
+    public void AKindTheReaderDoesNotKnowIsNotCaptured_NeverAWrongValue()
+    {
+        // What a reader that predates a kind sees: a type it cannot decode, marked.
+        var future = new TypeDesc("Future", (TypeKind)200, 8);
+        var plan = new CapturePlan([Reg.Rax], 0, []);
+        Assert.Contains("not decoded yet", Json(future, new ValueSpec(Source.Of(Reg.Rax)), plan, Event([5], null)));
+        Assert.Contains("not_captured", Json(Cmd with { Fields = Cmd.Fields.Take(1).ToArray() }, new ValueSpec(Source.Of(Reg.Rax)), plan, Event([0], null)));
+    }
+
     [Fact]
     public void StructOnTheStackIsReadAtItsOffsets()
     {

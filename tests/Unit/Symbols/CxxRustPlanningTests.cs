@@ -140,4 +140,41 @@ public class CxxRustPlanningTests
         Assert.Equal("rdi", Pieces(pick, "o"));
         Assert.Equal("rsi", Pieces(pick, "fallback"));
     }
+
+    [Theory]
+    [InlineData(RustOpt.Debug)]
+    [InlineData(RustOpt.Release)]
+    public void Rust_EnumsWithADiscriminantAreTagAndVariants_PassedByRustcsRule_NicheEnumsAreMarked(RustOpt opt)
+    {
+        var bin = NativeFixtures.BuildRust("fixture", opt);
+
+        // The Result<i64, String> result (32 bytes) takes RDI for the caller's buffer; Cmd (32 bytes) is by reference in
+        // RSI; Result<(), i32> a ScalarPair (u32 tag, Err's i32 at 4) in RDX and RCX.
+        var run = Plan(bin, "fixture::run");
+        Assert.Equal("rsi", Pieces(run, "c"));
+        Assert.Equal("rdx,rcx", Pieces(run, "code"));
+        var cmd = run.Params[0].Type;
+        Assert.Equal(TypeKind.Enum, cmd.Kind);
+        Assert.Equal(["discriminant", "Quit", "Move", "Say"], cmd.Fields.Select(f => f.Name));
+        Assert.Equal([0L, 1L, 2L], cmd.Fields.Skip(1).Select(f => f.Type.Count));
+        Assert.Equal(["x", "y"], cmd.Fields[2].Type.Fields.Select(f => f.Name));
+        // Say's String is text: its data pointer and length where DWARF places them.
+        Assert.Equal(TypeKind.String, cmd.Fields[3].Type.Fields[0].Type.Kind);
+        Assert.Equal(new DerefSpec(Source.Of(Reg.Rsi), Source.None, 32), run.Plan.Derefs[0]);
+        Assert.Equal(SourceKind.Deref, run.Plan.Derefs[1].Ptr.Kind);
+        var code = run.Params[1].Type;
+        Assert.Equal(TypeKind.Enum, code.Kind);
+        Assert.Equal(new TypeDesc("u32", TypeKind.Uint, 4), code.Fields[0].Type);
+
+        // Result<u32, u64> is a 16-byte aggregate (by reference in rustc 1.63), Result<u8, u32> an 8-byte one (one register);
+        // the Result<u32, u64> result comes back through the caller's buffer, whose address is the first argument.
+        var widen = Plan(bin, "fixture::widen");
+        Assert.Equal("rsi", Pieces(widen, "w"));
+        Assert.Equal("rdx", Pieces(widen, "b"));
+        Assert.All(widen.Params, p => Assert.Null(p.NotCaptured));
+
+        // Option<String> keeps a niche in the String (no discriminant of its own): marked, with why.
+        var named = Plan(bin, "fixture::named");
+        Assert.Contains("niche-encoded", named.Params[0].NotCaptured);
+    }
 }

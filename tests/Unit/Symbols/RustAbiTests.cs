@@ -1,0 +1,56 @@
+using Calltape.Capture.Model;
+using Calltape.Symbols;
+using Calltape.Symbols.Planning;
+using Xunit;
+
+namespace Calltape.Tests.Unit.Symbols;
+
+/// <summary>rustc 1.63's passing of aggregates and tagged enums (Planning/RustAbi.cs), on hand-built types.</summary>
+public class RustAbiTests
+{
+    private static readonly TypeDesc U8 = new("u8", TypeKind.Uint, 1);
+    private static readonly TypeDesc U32 = new("u32", TypeKind.Uint, 4);
+    private static readonly TypeDesc I32 = new("i32", TypeKind.Int, 4);
+    private static readonly TypeDesc U64 = new("u64", TypeKind.Uint, 8);
+    private static readonly TypeDesc I128 = new("i128", TypeKind.Int, 16);
+
+    private static TypeDesc Variant(string name, long discr, int size, params FieldDesc[] fields) =>
+        new(name, TypeKind.Struct, size) { Count = discr, Fields = fields };
+
+    private static TypeDesc Result(string name, int size, TypeDesc tag, TypeDesc ok, TypeDesc err) => new(name, TypeKind.Enum, size)
+    {
+        Fields = [new("discriminant", 0, tag), new("Ok", 0, ok), new("Err", 0, err)],
+    };
+
+    private static string Where(RustArg a) => a.NotCaptured ?? string.Join(",", a.Location!.IntRegs).ToLowerInvariant() + (a.Indirect ? " (address)" : "");
+
+    [Fact]
+    public void TaggedEnums_ScalarPairInTwoRegisters_SmallAggregateInOne_LargerByAddress()
+    {
+        // Result<(), i32>: u32 tag, Err's i32 at 4 (Ok's () is zero-sized): a ScalarPair.
+        var unit = Result("Result<(), i32>", 8, U32, Variant("Ok", 0, 8, new FieldDesc("__0", 4, new TypeDesc("()", TypeKind.Struct, 0))),
+            Variant("Err", 1, 8, new FieldDesc("__0", 4, I32)));
+        // Result<u8, u32>: u8 tag, Ok's u8 at 1, Err's u32 at 4: different primitives, an 8-byte aggregate cast to one integer.
+        var small = Result("Result<u8, u32>", 8, U8, Variant("Ok", 0, 8, new FieldDesc("__0", 1, U8)), Variant("Err", 1, 8, new FieldDesc("__0", 4, U32)));
+        // Result<u32, u64>: 16 bytes, an aggregate over one pointer: by address.
+        var wide = Result("Result<u32, u64>", 16, U32, Variant("Ok", 0, 16, new FieldDesc("__0", 4, U32)), Variant("Err", 1, 16, new FieldDesc("__0", 8, U64)));
+        var args = RustAbi.Assign([unit, small, wide, U64], null);
+        Assert.Equal(["rdi,rsi", "rdx", "rcx (address)", "r8"], args.Select(Where));
+        Assert.Equal([Reg.Rax, Reg.Rdx], RustAbi.Result(unit).Registers);
+        Assert.True(RustAbi.ReturnsInMemory(wide));
+        Assert.False(RustAbi.ReturnsInMemory(small));
+    }
+
+    [Fact]
+    public void SixteenByteStructsAreByAddress_ButAnI128OrANewtypeOfOneTakesTwoRegisters()
+    {
+        var three = new TypeDesc("T3", TypeKind.Struct, 16) { Fields = [new("a", 8, U32), new("b", 0, U64), new("c", 12, U8)] };
+        var newtype = new TypeDesc("Wrap", TypeKind.Struct, 16) { Fields = [new("__0", 0, I128)] };
+        Assert.Equal(["rdi (address)", "rsi,rdx", "rcx,r8"], RustAbi.Assign([three, newtype, I128], null).Select(Where));
+        // An enum with a 16-byte scalar payload is a pair of another shape: marked, and so is what follows it.
+        var e = Result("Result<i128, u8>", 32, U64, Variant("Ok", 0, 32, new FieldDesc("__0", 16, I128)), Variant("Err", 1, 32, new FieldDesc("__0", 1, U8)));
+        var marked = RustAbi.Assign([e, U64], null);
+        Assert.Contains("not modeled", marked[0].NotCaptured);
+        Assert.StartsWith("follows ", marked[1].NotCaptured);
+    }
+}
