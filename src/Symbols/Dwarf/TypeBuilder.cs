@@ -18,6 +18,7 @@ internal sealed class TypeBuilder(DieIndex index)
     private const ushort DwAtGoElem = 0x2902;
     private const ushort DwAtBitSize = 0x0d;   // DWARF 5 §5.7.6: a bit-field member's width  // Go's DW_AT_go_elem: the element type of a slice, array, map or chan (cmd/internal/dwarf)
     private const int Shallow = -1;
+    private const ushort VariantPart = 0x33; // DW_TAG_variant_part (DWARF 5 §7.5.3)
     private readonly Dictionary<(ulong, int), TypeDesc> _memo = new();
     private readonly HashSet<(ulong, int)> _building = [];
 
@@ -66,6 +67,11 @@ internal sealed class TypeBuilder(DieIndex index)
                 var t = Build(inner, depth);
                 return die.Tag == DwTag.ConstType ? t with { Name = "const " + t.Name } : t;
             }
+            // A Rust enum is a structure holding a DW_TAG_variant_part (DWARF 5 §5.7.10): not an empty struct. As a
+            // parameter or result it becomes an Option or Enum kind (DwarfReader.ParamType); anywhere else (a field, a
+            // pointer's target) it is of unknown kind, so its value is marked rather than shown as {}.
+            case DwTag.StructureType when die.HasChildren && die.Unit.Children(die).Any(c => c.Tag == VariantPart):
+                return new TypeDesc(name ?? "enum", TypeKind.Unknown, size);
             case DwTag.StructureType or DwTag.ClassType or DwTag.UnionType:
                 return new TypeDesc(name ?? (die.Tag == DwTag.UnionType ? "union" : "struct"), TypeKind.Struct, size)
                 {

@@ -228,7 +228,8 @@ internal static class RustAbi
         // struct around one (its only field with bytes).
         if (IsWideScalar(t, 0)) return Pass.Cast;
         if (t.Kind == TypeKind.Enum) return EnumPass(t, leaves);
-        if (!Leaves(t, leaves)) return t.Kind is TypeKind.Struct && t.Fields.Count == 0 ? Pass.Unknown : AggregatePass(t);
+        // A Rust enum DWARF describes but no Option/Enum kind models (a niche-encoded one) is of unknown kind (TypeBuilder).
+        if (!Leaves(t, leaves)) return t.Kind is TypeKind.Unknown || (t.Kind is TypeKind.Struct && t.Fields.Count == 0) ? Pass.Unknown : AggregatePass(t);
         return leaves.Count switch
         {
             1 => Pass.Scalar,

@@ -177,4 +177,15 @@ public class CxxRustPlanningTests
         var named = Plan(bin, "fixture::named");
         Assert.Contains("niche-encoded", named.Params[0].NotCaptured);
     }
+    [Fact]
+    public void Rust_EnumsInsideAStruct_AreOfUnknownKind_SoTheirValuesAreMarked_NeverAnEmptyObject()
+    {
+        var bin = NativeFixtures.BuildRust("nested", RustOpt.Debug);
+        var w = Assert.Single(Plan(bin, "nested::take").Params);
+        Assert.Null(w.NotCaptured);
+        var wrap = w.Type.Elem!;
+        Assert.Equal(TypeKind.Int, wrap.Fields.Single(f => f.Name == "id").Type.Kind);
+        Assert.Equal(TypeKind.Unknown, wrap.Fields.Single(f => f.Name == "r").Type.Kind);
+        Assert.Equal(TypeKind.Unknown, wrap.Fields.Single(f => f.Name == "c").Type.Kind);
+    }
 }
