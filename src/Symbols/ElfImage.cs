@@ -35,7 +35,13 @@ public sealed class ElfImage
             foreach (var name in sections.Keys)
                 if (name.StartsWith(".note", StringComparison.Ordinal)) ReadNotes(name);
         IsGo = sections.ContainsKey(".gopclntab") || sections.ContainsKey(".go.buildinfo") || GoBuildId is not null;
+        _goVersion = new(() => IsGo ? GoBuildInfo.Version(this) : null);
     }
+
+    private readonly Lazy<string?> _goVersion;
+
+    /// <summary>The Go toolchain that built this binary ("go1.19.8", from .go.buildinfo), read once; null when not Go or unknown.</summary>
+    public string? GoVersion => _goVersion.Value;
 
     /// <summary>Opens and indexes an ELF file.</summary>
     public static ElfImage Open(string path)

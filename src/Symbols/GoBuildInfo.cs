@@ -22,27 +22,20 @@ public static class GoBuildInfo
         if ((flags & 1) != 0 || ptrSize != 8) return null;
         try
         {
-            return (flags & 2) != 0 ? Inline(data.AsSpan(32)) : Indirect(elf, BitConverter.ToUInt64(data, 16));
+            return (flags & 2) != 0 ? Inline(data) : Indirect(elf, BitConverter.ToUInt64(data, 16));
         }
-        catch (Exception e) when (e is Capture.CalltapeException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception e) when (e is Capture.CalltapeException or InvalidDataException or ArgumentException)
         {
             return null; // a header that points nowhere readable: the version is unknown, never guessed
         }
     }
 
-    private static string? Inline(ReadOnlySpan<byte> s)
+    /// <summary>The version after the header: a uvarint length (the same encoding as DWARF's ULEB128) and its bytes.</summary>
+    private static string? Inline(byte[] data)
     {
-        ulong len = 0;
-        var shift = 0;
-        var i = 0;
-        for (; i < s.Length && i < 10; i++)
-        {
-            len |= (ulong)(s[i] & 0x7f) << shift;
-            shift += 7;
-            if ((s[i] & 0x80) == 0) break;
-        }
-        i++;
-        return len == 0 || len > 256 || (ulong)(s.Length - i) < len ? null : Encoding.UTF8.GetString(s.Slice(i, (int)len));
+        var c = new Dwarf.DwarfCursor(data, ".go.buildinfo") { Position = 32 };
+        var len = c.Uleb();
+        return len == 0 || len > 256 || (ulong)(data.Length - c.Position) < len ? null : Encoding.UTF8.GetString(data, c.Position, (int)len);
     }
 
     private static string? Indirect(ElfImage elf, ulong header)

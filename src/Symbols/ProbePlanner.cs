@@ -202,7 +202,7 @@ public static partial class ProbePlanner
         var producer = info.Producer ?? "";
         if (producer.Contains("regabi", StringComparison.Ordinal)) return AbiKind.GoRegs;
         // Without DWARF (a stripped binary and a -p signature) the producer is unknown: .go.buildinfo still names the toolchain.
-        return AbiOfVersion(producer.Length > 0 ? producer : GoBuildInfo.Version(elf));
+        return AbiOfVersion(producer.Length > 0 ? producer : elf.GoVersion);
     }
 
     /// <summary>Go functions use the register ABI from Go 1.17 on (amd64), ABI0 before (the Go internal ABI spec);

@@ -165,8 +165,7 @@ public static class InfoCommand
     private static string Toolchain(string? file)
     {
         if (file is null) return "";
-        var elf = Calltape.Symbols.ElfImage.Open(file);
-        return elf.IsGo && Calltape.Symbols.GoBuildInfo.Version(elf) is { } v ? $", built with {v}" : "";
+        return Calltape.Symbols.ElfImage.Open(file).GoVersion is { } v ? $", built with {v}" : "";
     }
 
     private static string DiskState(BinaryCheck check, BinaryInfo b)

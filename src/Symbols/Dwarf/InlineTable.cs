@@ -39,18 +39,28 @@ internal sealed class InlineTable
     /// <summary>The inlined calls whose code holds <paramref name="pc"/>, outermost first; empty when none does.</summary>
     public List<InlinedCall> At(ulong pc)
     {
-        var result = new List<(int Depth, InlinedCall Call)>();
-        var i = Array.BinarySearch(_starts, pc);
-        if (i < 0) i = ~i - 1;
-        // Ranges of different functions do not overlap, but a function's cold part can start below another's: look back a little.
-        for (var j = i; j >= 0 && j > i - 4; j--)
+        // Function ranges do not overlap: only the last one starting at or below pc can hold it (or, for ranges that
+        // start at the same address, one of those).
+        var i = UpperBound(pc) - 1;
+        for (var j = i; j >= 0 && _starts[j] == _starts[i]; j--)
         {
             if (pc >= _functions[j].High) continue;
-            foreach (var (low, high, call) in _functions[j].Calls)
-                if (pc >= low && pc < high) result.Add((call.Depth, call));
-            if (result.Count > 0) break;
+            return _functions[j].Calls.Where(c => pc >= c.Low && pc < c.High).Select(c => c.Call).OrderBy(c => c.Depth).ToList();
         }
-        return result.OrderBy(c => c.Depth).Select(c => c.Call).ToList();
+        return [];
+    }
+
+    /// <summary>The index of the first function starting above <paramref name="pc"/>.</summary>
+    private int UpperBound(ulong pc)
+    {
+        int lo = 0, hi = _starts.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (_starts[mid] <= pc) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
     }
 
     private static void ReadUnit(DieIndex index, DwarfUnit unit, List<(ulong, ulong, List<(ulong, ulong, InlinedCall)>)> functions)

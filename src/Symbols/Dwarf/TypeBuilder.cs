@@ -70,7 +70,7 @@ internal sealed class TypeBuilder(DieIndex index)
             // A Rust enum is a structure holding a DW_TAG_variant_part (DWARF 5 §5.7.10): not an empty struct. As a
             // parameter or result it becomes an Option or Enum kind (DwarfReader.ParamType); anywhere else (a field, a
             // pointer's target) it is of unknown kind, so its value is marked rather than shown as {}.
-            case DwTag.StructureType when die.HasChildren && die.Unit.Children(die).Any(c => c.Tag == VariantPart):
+            case DwTag.StructureType when die.HasChildren && IsRust(die.Unit) && die.Unit.Children(die).Any(c => c.Tag == VariantPart):
                 return new TypeDesc(name ?? "enum", TypeKind.Unknown, size);
             case DwTag.StructureType or DwTag.ClassType or DwTag.UnionType:
                 return new TypeDesc(name ?? (die.Tag == DwTag.UnionType ? "union" : "struct"), TypeKind.Struct, size)
@@ -159,6 +159,9 @@ internal sealed class TypeBuilder(DieIndex index)
         },
         _ => new TypeDesc(name, TypeKind.Unknown, size),
     };
+
+    /// <summary>Only rustc writes variant parts for the languages Calltape reads: other units skip the extra walk.</summary>
+    private static bool IsRust(DwarfUnit unit) => unit.Producer?.Contains("rustc", StringComparison.Ordinal) == true;
 
     private List<FieldDesc> Fields(Die die, int depth)
     {
