@@ -9,10 +9,13 @@
 #      bpftrace-floor   uprobe:BIN:rich {} + uretprobe:BIN:rich {}   (the same two probe points, doing nothing)
 #      bpftrace-same    the same capture written in bpftrace: uprobe { @ts[tid] = nsecs; printf(pid, tid, 4 x str()) }
 #                       + uretprobe { printf(retval, nsecs - @ts[tid]) }: what a bpftrace user records every call with
+#      bpftrace-reads   uprobe { $a = str(arg0); ... str(arg3) } + uretprobe {}: only the four string reads, kept nowhere,
+#                       with no timestamp and no output: a lower bound for any tool that captures those strings
 #      calltape         calltape-record -p rich --returns   (four NUL-terminated strings followed, the result,
 #                       the duration)
 #    ratio = calltape marginal / floor marginal, marginal = mode minus untraced (the issue's target: <= 1.25x); and
-#    calltape marginal / bpftrace-same marginal (the same work in bpftrace). bpftrace-same's lines are counted: a
+#    calltape marginal / bpftrace-same marginal (the same work in bpftrace); and bpftrace-reads marginal / floor
+#    marginal: what reading the four strings alone costs, which the 1.25x target must fit under too. bpftrace-same's lines are counted: a
 #    run that lost events says so.
 #    Every calltape run is checked end to end: one paired call per loop iteration, the strings decoded, no drops.
 # 2. Attach time: P generated C functions (default 1000) attached with one glob; the recorder's own
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
     --calls) CALLS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --probes) PROBES=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -72,6 +75,13 @@ run_bpftrace_same() { # calls
   ns_per_call "$WORK/t.out"
 }
 
+# The strings read and dropped: bpftrace 0.17 emits every str() call even when its result is unused.
+run_bpftrace_reads() { # calls
+  bpftrace_around "uprobe:$BIN:rich { \$a = str(arg0); \$b = str(arg1); \$c = str(arg2); \$d = str(arg3); } uretprobe:$BIN:rich {}" \
+    "$BIN" -n "$1"
+  ns_per_call "$WORK/t.out"
+}
+
 run_calltape() { # calls, capture dir -> ns/call; leaves the peak RSS in $WORK/rss.kb
   local n=$1 dir=$2
   /usr/bin/time -f '%M' -o "$WORK/rss.kb" timeout 300 "$REC" -o "$dir" -p rich --returns --quiet -- "$BIN" -n "$n" \
@@ -88,7 +98,7 @@ check_capture() { # capture dir, calls -> "bytes paired_calls decoded_ok drops"
   echo "$bytes $paired $ok $drops"
 }
 
-MODES=(untraced bpftrace-floor bpftrace-same calltape)
+MODES=(untraced bpftrace-floor bpftrace-reads bpftrace-same calltape)
 declare -A SAMPLES
 RAW="$OUT/raw.tsv"
 printf 'round\tmode\tns_per_call\tcapture_bytes\tpaired\tdecoded\tdrops\trss_kb\n' >"$RAW"
@@ -100,6 +110,7 @@ for r in $(seq "$RUNS"); do
       untraced) v=$(run_untraced "$CALLS") ;;
       bpftrace-floor) v=$(run_bpftrace "$CALLS") ;;
       bpftrace-same) v=$(run_bpftrace_same "$CALLS") ;;
+      bpftrace-reads) v=$(run_bpftrace_reads "$CALLS") ;;
       calltape)
         v=$(run_calltape "$CALLS" "$WORK/cap")
         stats="$(check_capture "$WORK/cap" "$CALLS") $(cat "$WORK/rss.kb")"
@@ -153,12 +164,14 @@ RING=$("$REC" --help 2>&1 | sed -n 's/.*--ring-size.*\[default: \([^]]*\)\].*/\1
       untraced) l="untraced" ;;
       bpftrace-floor) l="bpftrace uprobe {} + uretprobe {} (floor)" ;;
       bpftrace-same) l="bpftrace, the same capture (printf)" ;;
+      bpftrace-reads) l="bpftrace, the 4 str() reads only" ;;
       calltape) l="calltape-record -p rich --returns" ;;
     esac
     printf '%-44s %12s %14s   %s\n' "$l" "${MED[$m]}" "$([ "$m" = untraced ] && echo - || echo "${MARG[$m]}")" "${SAMPLES[$m]}"
   done
   echo
   echo "rich probe: calltape marginal / floor marginal = $(ratio "${MARG[calltape]}" "${MARG[bpftrace-floor]}") (target <= 1.25)"
+  echo "lower bound: bpftrace reading the four strings and nothing else = $(ratio "${MARG[bpftrace-reads]}" "${MARG[bpftrace-floor]}") x the floor (no tool that captures them fits under 1.25x if this is above it)"
   echo "rich probe: calltape marginal / bpftrace-same marginal = $(ratio "${MARG[calltape]}" "${MARG[bpftrace-same]}") (the same capture in bpftrace)"
   awk -F'\t' -v n="$CALLS" '$2=="calltape" {
       runs++; bpc += $4/n; if ($5 != n) unpaired++; if ($6 != n) bad++; if ($7 != "0") dr++; if ($8 > rss) rss = $8 }
