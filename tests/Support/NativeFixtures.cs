@@ -24,12 +24,16 @@ public static class NativeFixtures
     private static readonly string Cache = Path.Combine(Path.GetTempPath(), $"calltape-native-{Environment.ProcessId}");
     private static readonly Lock Gate = new();
 
-    /// <summary>Builds tests/fixtures/cxx/NAME.cpp with a C++ compiler (g++ unless <paramref name="compiler"/> says, such as
-    /// <see cref="ClangXx"/>) and flags such as "-O2 -g"; returns the executable.</summary>
+    /// <summary>Builds tests/fixtures/cxx/NAME.cpp, or every .cpp in the directory tests/fixtures/cxx/NAME/ (one program
+    /// of several units), with a C++ compiler (g++ unless <paramref name="compiler"/> says, such as <see cref="ClangXx"/>)
+    /// and flags such as "-O2 -g"; returns the executable.</summary>
     public static string BuildCxx(string name, string flags, string compiler = "g++")
     {
-        var source = Path.Combine(Repo.Root, "tests", "fixtures", "cxx", name + ".cpp");
-        return Cached($"{name}-{Tag(Path.GetFileName(compiler))}{Tag(flags)}", output => Fixtures.Run(compiler, $"{flags} -o {output} {source}"));
+        var path = Path.Combine(Repo.Root, "tests", "fixtures", "cxx", name);
+        var sources = Directory.Exists(path)
+            ? string.Join(' ', Directory.GetFiles(path, "*.cpp").Order(StringComparer.Ordinal))
+            : path + ".cpp";
+        return Cached($"{name}-{Tag(Path.GetFileName(compiler))}{Tag(flags)}", output => Fixtures.Run(compiler, $"{flags} -o {output} {sources}"));
     }
 
     /// <summary>Builds tests/fixtures/rust/NAME.rs with rustc -g at an optimization level; extra flags (such as

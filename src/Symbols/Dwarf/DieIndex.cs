@@ -102,8 +102,20 @@ internal sealed class DieIndex
         return null;
     }
 
-    /// <summary>The DIE at an absolute .debug_info offset, or null when it is outside every unit we read.</summary>
-    public Die? DieAt(ulong offset) => UnitOf(offset)?.ReadDie(offset);
+    /// <summary>
+    /// The DIE at an absolute .debug_info offset, or null when it is outside every unit we read. A C++ class the unit
+    /// only declares reads as its definition from another unit when there is one (CxxDefinitions), so every reader of
+    /// types (layouts, the C++ calling convention, the planner) sees the class as gdb would.
+    /// </summary>
+    public Die? DieAt(ulong offset)
+    {
+        var die = UnitOf(offset)?.ReadDie(offset);
+        if (die is not { Tag: DwTag.StructureType or DwTag.ClassType or DwTag.UnionType } || !die.Flag(DwAt.Declaration)) return die;
+        var definitions = LazyInitializer.EnsureInitialized(ref _cxxDefinitions, () => new CxxDefinitions(_units));
+        return definitions.DefinitionOf(offset) is { } d && UnitOf(d)?.ReadDie(d) is { } definition ? definition : die;
+    }
+
+    private CxxDefinitions? _cxxDefinitions;
 
     private static void Add<TKey>(Dictionary<TKey, List<SubprogramEntry>> map, TKey key, SubprogramEntry e) where TKey : notnull
     {

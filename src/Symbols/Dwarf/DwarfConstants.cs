@@ -8,7 +8,7 @@ internal static class DwTag
         SubroutineType = 0x15, Typedef = 0x16, UnionType = 0x17, UnspecifiedParameters = 0x18,
         Subrange = 0x21, BaseType = 0x24, ConstType = 0x26, Subprogram = 0x2e, VolatileType = 0x35,
         RestrictType = 0x37, PartialUnit = 0x3c, RvalueReferenceType = 0x42, AtomicType = 0x47,
-        SkeletonUnit = 0x4a;
+        SkeletonUnit = 0x4a, Namespace = 0x39;
 
     /// <summary>A function's body inlined into another (DWARF 5 §3.3.8.2), and the block scopes that may hold one.</summary>
     public const ushort InlinedSubroutine = 0x1d, LexicalBlock = 0x0b;

@@ -4,9 +4,10 @@ using Calltape.Symbols.Dwarf;
 namespace Calltape.Symbols.Planning;
 
 /// <summary>
-/// C++ classes a compile unit only declares (DW_AT_declaration, no size, no members): clang's default limited debug
-/// info (-fno-standalone-debug) leaves out a class whose definition it expects another unit or library to describe,
-/// such as every explicitly instantiated extern template; at -O0 std::string is one of them.
+/// C++ classes a compile unit only declares (DW_AT_declaration, no size, no members) and no other unit of the binary
+/// defines (Dwarf/CxxDefinitions.cs completes the others): clang's default limited debug info (-fno-standalone-debug)
+/// leaves out a class whose definition it expects a library to describe, such as every explicitly instantiated extern
+/// template; at -O0 std::string, which libstdc++.so instantiates, is one of them.
 /// </summary>
 /// <remarks>
 /// A parameter of such a type by value has an unknown size and an unknown calling convention, so neither it nor any
@@ -20,7 +21,6 @@ namespace Calltape.Symbols.Planning;
 /// </remarks>
 internal static class CxxDeclarations
 {
-    private const ushort TagNamespace = 0x39; // DWARF 5 §7.5.3
     private const int MaxHops = 8;
     private const int LibstdcxxStringSize = 32;
     private const string LibstdcxxString = "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >";
@@ -80,7 +80,7 @@ internal static class CxxDeclarations
                 if (c.Offset == d.Offset) return string.Concat(scope.Select(s => s + "::")) + name;
                 if (c.Offset < d.Offset && d.Offset < unit.SiblingOf(c)) { next = c; break; }
             }
-            if (next is null || next.Tag != TagNamespace) return null;
+            if (next is null || next.Tag != DwTag.Namespace) return null;
             scope.Add(next.String(DwAt.Name) ?? "(anonymous namespace)");
             parent = next;
         }
