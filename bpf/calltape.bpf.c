@@ -136,6 +136,11 @@ static long copy_deref(__u32 i, struct deref_loop *c)
 	off += sizeof(*h);
 	if (ptr == 0) {
 		h->err = -14;	/* EFAULT: a nil pointer is recorded, not followed */
+	} else if ((d->flags & CT_DEREF_OUTSIDE_IMAGE) &&
+		   ptr - (ev->regs[CT_REG_RIP] - c->plan->link_ip) - c->plan->image_lo <
+			   c->plan->image_hi - c->plan->image_lo) {
+		/* In the binary's image (unsigned compare of the link-time address against [lo, hi)): not read. */
+		h->want = 0;
 	} else if (d->flags & CT_DEREF_CSTR) {
 		/* Up to max_len bytes including the NUL; want = max_len, so a string that fills it reads as truncated. */
 		n = d->max_len;

@@ -66,6 +66,13 @@ struct ct_src {
 
 #define CT_DEREF_CSTR 1	/* a NUL-terminated string: read with bpf_probe_read_user_str, len is ignored */
 /*
+ * Read only when the pointer is outside the traced binary's image (ct_plan.image_lo/hi, moved by the load bias): a Go
+ * itab the compiler built lies in the binary and is named offline from the file; one the runtime built (a type
+ * assertion to an interface) is on the heap, and only its type word, read here, can name the dynamic type. Skipped,
+ * the dereference is recorded with len 0, err 0 and want 0.
+ */
+#define CT_DEREF_OUTSIDE_IMAGE 2
+/*
  * Bits 8-15 of flags: the length source counts elements of this many bytes (a Go slice's len), so the bytes wanted
  * are len * scale; 0 means 1.
  */
@@ -86,6 +93,13 @@ struct ct_plan {
 	__u8 ustack_depth;	/* frames of user stack to walk, <= CT_MAX_USTACK; 0: none (was pad) */
 	__u32 pad2;
 	struct ct_deref derefs[CT_MAX_DEREFS];
+	/*
+	 * For CT_DEREF_OUTSIDE_IMAGE: the probed instruction's link-time address and the link-time bounds of the binary's
+	 * loaded segments. At a hit, RIP - link_ip is the load bias (0 unless the binary is position-independent).
+	 */
+	__u64 link_ip;
+	__u64 image_lo;
+	__u64 image_hi;
 };
 
 /* Per-probe, per-CPU counters (a BPF_MAP_TYPE_PERCPU_ARRAY value). */

@@ -15,7 +15,7 @@ public sealed class ElfImage
     private readonly Dictionary<string, SectionRef> _sections;
     private readonly Dictionary<string, FunctionSymbol> _byName;
 
-    private readonly record struct Segment(ulong VAddr, ulong FileOffset, ulong FileSize);
+    private readonly record struct Segment(ulong VAddr, ulong FileOffset, ulong FileSize, ulong MemSize);
     private readonly record struct SectionRef(ulong Offset, ulong Size, bool NoBits, bool Compressed);
 
     private ElfImage(string path, List<Segment> loads, Dictionary<string, SectionRef> sections, List<FunctionSymbol> functions,
@@ -69,7 +69,7 @@ public sealed class ElfImage
             throw new CalltapeException($"{path}: not an x86-64 ELF file ({elf.FileClass}, {elf.Arch})", ExitCodes.BadInput);
 
         var loads = elf.Segments.Where(s => s.Type == ElfSegmentTypeCore.Load)
-            .Select(s => new Segment(s.VirtualAddress, s.Position, s.Size)).ToList();
+            .Select(s => new Segment(s.VirtualAddress, s.Position, s.Size, s.SizeInMemory)).ToList();
         var sections = new Dictionary<string, SectionRef>(StringComparer.Ordinal);
         foreach (var s in elf.Sections)
         {
@@ -143,6 +143,11 @@ public sealed class ElfImage
     /// <summary>ET_DYN (a PIE executable or a shared library): loaded at a bias chosen at run time, so addresses read from
     /// the process's memory are the file's plus that bias (ELF gABI, "Program Loading").</summary>
     public bool IsPositionIndependent { get; }
+
+    /// <summary>The link-time bounds [Lo, Hi) of the loaded segments (PT_LOAD p_vaddr to p_vaddr + p_memsz): what the
+    /// binary itself occupies once mapped, moved by the load bias.</summary>
+    public (ulong Lo, ulong Hi) ImageBounds =>
+        _loads.Count == 0 ? (0, 0) : (_loads.Min(s => s.VAddr), _loads.Max(s => s.VAddr + s.MemSize));
 
     /// <summary>Function symbols ordered by address (from .gopclntab when a Go binary has no symbol table).</summary>
     public IReadOnlyList<FunctionSymbol> Functions { get; }

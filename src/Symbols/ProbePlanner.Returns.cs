@@ -72,7 +72,7 @@ public static partial class ProbePlanner
             pending[i] = Capture(ResultName(results[i].Name, i), results[i].Type, loc, 0, derefs, values, options, AbiKind.GoRegs);
         }
         var specs = Complete(pending, values);
-        var plan = PlanOf(specs, derefs, [Reg.R14, Reg.Rsp, .. BiasRegister(elf, specs)]);
+        var plan = PlanOf(specs, derefs, [Reg.R14, Reg.Rsp, .. BiasRegister(elf, specs)]) with { Image = elf.ImageBounds };
         var exits = rets.Select((r, k) => Exit(firstId + k, entry, (ulong)r, elf.FileOffsetOf(fn.Address + (ulong)r), plan, specs)
             with { GoidDeref = goid }).ToArray();
         return (exits, null);

@@ -61,7 +61,7 @@ public static partial class ProbePlanner
             .Concat(BiasRegister(elf, specs)).Distinct().Order().ToArray();
         var stackEnd = specs.SelectMany(p => p.Pieces).Concat(derefs.SelectMany(d => new[] { d.Ptr, d.Len }))
             .Where(s => s.Kind == SourceKind.Stack).Select(s => s.Index + 8).DefaultIfEmpty(0).Max();
-        var plan = new CapturePlan(registers, (int)TypeLayout.AlignUp(stackEnd, 8), derefs);
+        var plan = new CapturePlan(registers, (int)TypeLayout.AlignUp(stackEnd, 8), derefs) { Image = elf.ImageBounds };
 
         var missing = specs.Where(p => p.NotCaptured is not null).Select(p => $"{p.Name} ({p.NotCaptured})").ToArray();
         return new ProbeSpec(id, fn.Name, binaryIndex, fn.Address, (ulong)probeOffset, fileOffset, abi, plan, specs)

@@ -33,7 +33,7 @@ public class CompositeValuesTests
             bin, "-n", rounds.ToString(CultureInfo.InvariantCulture), "-results"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var printed = Printed(r.Stdout);
-        Assert.Equal(26 * rounds, printed.Count);
+        Assert.Equal(27 * rounds, printed.Count);
 
         var q = Tools.Run(Tools.Analyzer, ["query", dir, "SELECT function, args, ret FROM calls ORDER BY ts", "--format", "json"]);
         Assert.True(q.ExitCode == 0, q.ToString());
@@ -66,6 +66,8 @@ public class CompositeValuesTests
         Assert.Contains("*main.MyErr", stats.Types);
         Assert.Contains("*errors.errorString", stats.Types);
         Assert.Contains("main.Point", stats.Types);
+        // A Shape whose itab the runtime built (a type assertion): named from the itab's type word the probe read.
+        Assert.Contains("main.Square", stats.Types);
         Assert.Contains("int", stats.Types);
         Assert.Contains("string", stats.Types);
     }

@@ -146,7 +146,9 @@ public static class InfoCommand
         if (p.Params.Count == 0) o.WriteLine("      params (none)");
         foreach (var q in p.Params) o.WriteLine($"      param  {ProbeText.Param(q)}");
         var plan = p.Plan;
-        var derefs = plan.Derefs.Select((d, i) => $"#{i} *{d.Ptr} len {d.Len} max {d.MaxLen}");
+        // "*rcx+8": the pointer plus the offset read at; "outside image": read only when the pointer is not in the binary.
+        var derefs = plan.Derefs.Select((d, i) =>
+            $"#{i} *{d.Ptr}{(d.Offset != 0 ? $"{d.Offset:+0;-0}" : "")} len {d.Len} max {d.MaxLen}{(d.CString ? " cstring" : "")}{(d.OutsideImage ? " outside image" : "")}");
         o.WriteLine($"      plan   regs {(plan.Registers.Count == 0 ? "-" : string.Join(",", plan.Registers.Select(Abis.Name)))}"
             + $"   stack {plan.StackLen} B   derefs {(plan.Derefs.Count == 0 ? "-" : string.Join("; ", derefs))}");
         if (p.Note is not null) o.WriteLine($"      note   {p.Note}");

@@ -149,7 +149,7 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         if (tab == 0) return new DecodedValue(NilValue.Instance, null);
         // The binary's tables hold link-time addresses; a position-independent one ran at a bias (ProbeSpec.LoadBias).
         var bias = types is null ? 0 : probe.LoadBias(ev);
-        var dyn = types is null ? null : IsEmptyInterface(t) ? types.TypeAt(tab - bias) : types.ItabType(tab - bias);
+        var dyn = types is null ? null : t.IsEmptyInterface ? types.TypeAt(tab - bias) : types.ItabType(tab - bias) ?? RuntimeItabType(s, bias);
         if (dyn is null) return new DecodedValue(new InterfaceValue(null, DecodedValue.Missing("dynamic type unknown")), null);
         if (s.Targets.Count > 0)
         {
@@ -165,6 +165,17 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         else if (Failed(s.Deref) is { } err) value = DecodedValue.Missing(err);
         else value = Decode(dyn, ValueSpec.Leaf(Source.InDeref(s.Deref, 0)));
         return new DecodedValue(new InterfaceValue(dyn.Name, value), null);
+    }
+
+    /// <summary>
+    /// The dynamic type of an interface whose itab the runtime built (not in the file): the itab's type word, which the
+    /// probe read only because the itab was outside the binary's image (ValueSpec.TypeDeref), is a *_type in the binary.
+    /// </summary>
+    private TypeDesc? RuntimeItabType(ValueSpec s, ulong bias)
+    {
+        // A skipped read (the itab was in the image after all) has no bytes, so Read fails and the type stays unknown.
+        if (s.TypeDeref < 0) return null;
+        return Read(ValueSpec.Leaf(Source.InDeref(s.TypeDeref, 0)), 8, out var type, out _) && type != 0 ? types!.TypeAt(type - bias) : null;
     }
 
     /// <summary>
@@ -230,10 +241,6 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         DecodedValue? cap = isChan ? Decode(new TypeDesc("int", TypeKind.Int, 8), ValueSpec.Leaf(Source.InDeref(s.Deref, 8))) : null;
         return new DecodedValue(new CountValue(len, cap), null);
     }
-
-    /// <summary>Go's empty interface: the gc compiler describes it as runtime.eface, whose first field is _type.</summary>
-    private static bool IsEmptyInterface(TypeDesc t) =>
-        t.Fields.Count > 0 ? t.Fields[0].Name == "_type" : t.Name is "interface {}" or "interface{}" or "any";
 
     private ValueSpec? Link(ValueSpec s) => _links is not null && s.At.IsMemory && _links.TryGetValue(s.At, out var l) ? l : null;
 

@@ -86,12 +86,14 @@ public static class HeaderCodec
         w.WriteArrayHeader(p.Plan.Derefs.Count);
         foreach (var d in p.Plan.Derefs)
         {
-            // The 3 trailing elements (chained sources, element scale) only when used: older captures stay identical.
-            var chained = d.Ptr.Kind == SourceKind.Deref || d.Len.Kind == SourceKind.Deref || d.Scale != 0;
-            w.WriteArrayHeader(chained ? 10 : 7);
+            // The 3 trailing elements (chained sources, element scale) only when used, and an 11th (outside_image) only
+            // when set: older captures stay identical.
+            var chained = d.Ptr.Kind == SourceKind.Deref || d.Len.Kind == SourceKind.Deref || d.Scale != 0 || d.OutsideImage;
+            w.WriteArrayHeader(d.OutsideImage ? 11 : chained ? 10 : 7);
             w.Write((int)d.Ptr.Kind); w.Write(d.Ptr.Index); w.Write((int)d.Len.Kind); w.Write(d.Len.Index); w.Write(d.MaxLen);
             w.Write(d.CString); w.Write(d.Offset);
             if (chained) { w.Write(d.Ptr.Deref); w.Write(d.Len.Deref); w.Write(d.Scale); }
+            if (d.OutsideImage) w.Write(true);
         }
         w.Write("params");
         w.WriteArrayHeader(p.Params.Count);
@@ -129,12 +131,13 @@ public static class HeaderCodec
                     for (int k = 0, c = r.ReadArrayHeader(); k < c; k++)
                     {
                         var count = r.ReadArrayHeader();
-                        if (count is not (7 or 10)) throw new InvalidDataException($"a dereference has {count} elements, not 7 or 10");
+                        if (count is not (7 or 10 or 11)) throw new InvalidDataException($"a dereference has {count} elements, not 7, 10 or 11");
                         var ptr = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
                         var len = new Source((SourceKind)r.ReadInt32(), r.ReadInt32());
                         var d = new DerefSpec(ptr, len, r.ReadInt32(), r.ReadBoolean(), r.ReadInt32());
-                        if (count == 10)
+                        if (count >= 10)
                             d = d with { Ptr = ptr with { Deref = r.ReadInt32() }, Len = len with { Deref = r.ReadInt32() }, Scale = r.ReadInt32() };
+                        if (count == 11) d = d with { OutsideImage = r.ReadBoolean() };
                         derefs.Add(d);
                     }
                     break;
@@ -180,10 +183,11 @@ public static class HeaderCodec
         return n == 6 ? p with { Value = ReadValue(ref r, 0) } : p;
     }
 
-    /// <summary>A value tree: [at_kind, at_index, at_deref, reg_offset, [parts], deref, [targets], not_captured].</summary>
+    /// <summary>A value tree: [at_kind, at_index, at_deref, reg_offset, [parts], deref, [targets], not_captured, type_deref?].</summary>
     private static void WriteValue(ref MessagePackWriter w, ValueSpec v)
     {
-        w.WriteArrayHeader(8);
+        // type_deref only for an interface that has one: every other tree stays as before.
+        w.WriteArrayHeader(v.TypeDeref >= 0 ? 9 : 8);
         w.Write((int)v.At.Kind); w.Write(v.At.Index); w.Write(v.At.Deref); w.Write(v.RegOffset);
         w.WriteArrayHeader(v.Parts.Count);
         foreach (var p in v.Parts) WriteValue(ref w, p);
@@ -191,13 +195,15 @@ public static class HeaderCodec
         w.WriteArrayHeader(v.Targets.Count);
         foreach (var t in v.Targets) WriteValue(ref w, t);
         w.Write(v.NotCaptured);
+        if (v.TypeDeref >= 0) w.Write(v.TypeDeref);
     }
 
     private static ValueSpec ReadValue(ref MessagePackReader r, int depth)
     {
         // Trees are as deep as the planner's pointer depth; a bound keeps a malformed header from exhausting the stack.
         if (depth > 64) throw new InvalidDataException("a value tree is nested more than 64 levels");
-        Expect(ref r, 8);
+        var n = r.ReadArrayHeader();
+        if (n is not (8 or 9)) throw new InvalidDataException($"a value tree has {n} elements, not 8 or 9");
         var at = new Source((SourceKind)r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
         var regOffset = r.ReadInt32();
         var parts = new ValueSpec[r.ReadArrayHeader()];
@@ -205,7 +211,8 @@ public static class HeaderCodec
         var deref = r.ReadInt32();
         var targets = new ValueSpec[r.ReadArrayHeader()];
         for (var i = 0; i < targets.Length; i++) targets[i] = ReadValue(ref r, depth + 1);
-        return new ValueSpec(at) { RegOffset = regOffset, Parts = parts, Deref = deref, Targets = targets, NotCaptured = r.ReadString() };
+        var value = new ValueSpec(at) { RegOffset = regOffset, Parts = parts, Deref = deref, Targets = targets, NotCaptured = r.ReadString() };
+        return n == 9 ? value with { TypeDeref = r.ReadInt32() } : value;
     }
 
     private static void WriteType(ref MessagePackWriter w, TypeDesc t)

@@ -52,7 +52,9 @@ public readonly record struct Source(SourceKind Kind, int Index, int Deref = 0)
 /// <param name="CString">Read a NUL-terminated string (bpf_probe_read_user_str); Len is ignored.</param>
 /// <param name="Offset">Bytes added to the pointer first: a field of a pointed-to struct.</param>
 /// <param name="Scale">Len counts elements of this many bytes (a slice's len), 0 or 1 for bytes; at most 255.</param>
-public sealed record DerefSpec(Source Ptr, Source Len, int MaxLen, bool CString = false, int Offset = 0, int Scale = 0);
+/// <param name="OutsideImage">Read only when the pointer is outside the traced binary's loaded image (CT_DEREF_OUTSIDE_IMAGE):
+/// a Go itab the runtime built, not one the compiler put in the file. Skipped, it reads as 0 bytes with no error.</param>
+public sealed record DerefSpec(Source Ptr, Source Len, int MaxLen, bool CString = false, int Offset = 0, int Scale = 0, bool OutsideImage = false);
 
 /// <summary>What the BPF program copies on each hit of a probe (mirrors struct ct_plan) and what the recorder keeps.</summary>
 /// <param name="Registers">The registers written to disk, in ascending register order.</param>
@@ -64,6 +66,10 @@ public sealed record CapturePlan(IReadOnlyList<Reg> Registers, int StackLen, IRe
 
     /// <summary>Frames of user stack to record on each hit (calltape-record --stack), 0 for none.</summary>
     public int UserStack { get; init; }
+
+    /// <summary>The link-time bounds [Lo, Hi) of the binary's loaded segments, which OutsideImage dereferences test
+    /// against; the recorder's business only, so captures do not carry it.</summary>
+    public (ulong Lo, ulong Hi) Image { get; init; }
 
     /// <summary>The position of a register among the kept ones, or -1.</summary>
     public int IndexOf(Reg r)

@@ -31,6 +31,11 @@ public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
     /// the payload struct of an <see cref="TypeKind.Enum"/> variant, that variant's discriminant value.</summary>
     public long Count { get; init; }
 
+    /// <summary>Go's empty interface, whose first word is a *_type rather than an *itab: the gc compiler describes it as
+    /// runtime.eface, whose first field is _type (runtime/runtime2.go).</summary>
+    public bool IsEmptyInterface =>
+        Kind == TypeKind.Interface && (Fields.Count > 0 ? Fields[0].Name == "_type" : Name is "interface {}" or "interface{}" or "any");
+
     /// <summary>True when an interface is anywhere in this type (its fields or elements, to a depth of 8): decoding it
     /// needs the binary's dynamic-type names, and in a position-independent binary the load bias.</summary>
     public bool ContainsInterface() => ContainsInterface(0);

@@ -39,10 +39,14 @@ public sealed record ValueSpec(Source At)
     /// <summary>Why this value is never available (float register, depth limit), or null.</summary>
     public string? NotCaptured { get; init; }
 
+    /// <summary>For a non-empty Go interface, the plan dereference holding its itab's type word (8 bytes at itab+8), read
+    /// only when the itab lies outside the binary (one the runtime built: DerefSpec.OutsideImage); else -1.</summary>
+    public int TypeDeref { get; init; } = -1;
+
     /// <summary>Structural equality: the same sources, dereferences and reasons throughout the tree.</summary>
     public bool Equals(ValueSpec? other) =>
         other is not null && At == other.At && RegOffset == other.RegOffset && Deref == other.Deref && NotCaptured == other.NotCaptured
-        && Parts.SequenceEqual(other.Parts) && Targets.SequenceEqual(other.Targets);
+        && TypeDeref == other.TypeDeref && Parts.SequenceEqual(other.Parts) && Targets.SequenceEqual(other.Targets);
 
     public override int GetHashCode() => HashCode.Combine(At, RegOffset, Deref, NotCaptured, Parts.Count, Targets.Count);
 
@@ -57,6 +61,7 @@ public sealed record ValueSpec(Source At)
     {
         if (At.Kind == SourceKind.Deref) yield return At.Deref;
         if (Deref >= 0) yield return Deref;
+        if (TypeDeref >= 0) yield return TypeDeref;
         foreach (var p in Parts)
             foreach (var d in p.UsedDerefs()) yield return d;
         foreach (var p in Targets)
@@ -68,6 +73,7 @@ public sealed record ValueSpec(Source At)
     {
         At = At.Kind == SourceKind.Deref ? At with { Deref = map(At.Deref) } : At,
         Deref = Deref >= 0 ? map(Deref) : -1,
+        TypeDeref = TypeDeref >= 0 ? map(TypeDeref) : -1,
         Parts = Parts.Select(p => p.Renumber(map)).ToArray(),
         Targets = Targets.Select(p => p.Renumber(map)).ToArray(),
     };

@@ -20,6 +20,7 @@ internal static class BpfLimits
     public const ushort UserStackFault = 2;     // CT_USTACK_FAULT
     public const ulong CookieRegsOnly = 1UL << 32; // CT_COOKIE_REGS_ONLY
     public const ushort DerefCString = 1; // CT_DEREF_CSTR
+    public const ushort DerefOutsideImage = 2; // CT_DEREF_OUTSIDE_IMAGE
     public const int DerefScaleShift = 8; // CT_DEREF_SCALE_SHIFT
     public const int ScratchSize = 16384; // CT_SCRATCH_SIZE
 }
@@ -60,6 +61,9 @@ internal struct CtPlan
     public CtDeref Deref5;
     public CtDeref Deref6;
     public CtDeref Deref7;
+    public ulong LinkIp;
+    public ulong ImageLo;
+    public ulong ImageHi;
 }
 
 /// <summary>struct ct_counters: one CPU's slot of the per-CPU counters map.</summary>

@@ -6,7 +6,8 @@ namespace Calltape.Recorder.Bpf;
 /// <summary>Encodes the shared capture-plan model into struct ct_plan for the plans map.</summary>
 internal static class PlanEncoder
 {
-    public static CtPlan Encode(CapturePlan plan)
+    /// <param name="linkIp">The probed instruction's link-time address (ProbeSpec.ProbeAddress): with RIP at a hit, the load bias.</param>
+    public static CtPlan Encode(CapturePlan plan, ulong linkIp)
     {
         if (plan.StackLen is < 0 or > BpfLimits.MaxStack)
             throw new CalltapeException($"a plan's stack window of {plan.StackLen} bytes exceeds {BpfLimits.MaxStack}");
@@ -14,7 +15,11 @@ internal static class PlanEncoder
             throw new CalltapeException($"a plan has {plan.Derefs.Count} dereferences; the limit is {BpfLimits.MaxDerefs}");
         if (plan.UserStack is < 0 or > BpfLimits.MaxUserStack)
             throw new CalltapeException($"a plan's user stack of {plan.UserStack} frames exceeds {BpfLimits.MaxUserStack}");
-        var p = new CtPlan { StackLen = (ushort)plan.StackLen, NDerefs = (byte)plan.Derefs.Count, UstackDepth = (byte)plan.UserStack };
+        var p = new CtPlan
+        {
+            StackLen = (ushort)plan.StackLen, NDerefs = (byte)plan.Derefs.Count, UstackDepth = (byte)plan.UserStack,
+            LinkIp = linkIp, ImageLo = plan.Image.Lo, ImageHi = plan.Image.Hi,
+        };
         for (var i = 0; i < plan.Derefs.Count; i++)
         {
             var d = plan.Derefs[i];
@@ -23,7 +28,8 @@ internal static class PlanEncoder
                 Ptr = Src(d.Ptr),
                 Len = Src(d.Len),
                 MaxLen = (ushort)Math.Clamp(d.MaxLen, 0, BpfLimits.MaxDerefLen),
-                Flags = (ushort)((d.CString ? BpfLimits.DerefCString : 0) | (Math.Clamp(d.Scale, 0, 255) << BpfLimits.DerefScaleShift)),
+                Flags = (ushort)((d.CString ? BpfLimits.DerefCString : 0) | (d.OutsideImage ? BpfLimits.DerefOutsideImage : 0)
+                    | (Math.Clamp(d.Scale, 0, 255) << BpfLimits.DerefScaleShift)),
                 Offset = d.Offset,
             };
             switch (i)

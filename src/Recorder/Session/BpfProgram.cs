@@ -71,9 +71,9 @@ internal sealed unsafe partial class BpfProgram : IDisposable
     }
 
     /// <summary>Writes a probe's capture plan into the plans map, where the BPF program looks it up by cookie.</summary>
-    public void SetPlan(int id, CapturePlan plan)
+    public void SetPlan(int id, CapturePlan plan, ulong linkIp)
     {
-        var p = PlanEncoder.Encode(plan);
+        var p = PlanEncoder.Encode(plan, linkIp);
         var key = (uint)id;
         LibBpf.Check(LibBpf.bpf_map_update_elem(PlansFd, &key, &p, 0), $"writing the plan of probe {id}");
     }

@@ -42,7 +42,7 @@ internal sealed class Recording
             target.Describe(), binaries, probes);
 
         using var bpf = BpfProgram.Load(_o.RingBytes);
-        foreach (var p in probes) bpf.SetPlan(p.Id, p.Plan);
+        foreach (var p in probes) bpf.SetPlan(p.Id, p.Plan, p.ProbeAddress);
         using var writer = CaptureWriter.Create(_o.Output, header, _o.ChunkSize);
         using var sink = new EventSink(writer, probes, bpf.EventsFd, redaction.ZeroedStack, paths);
         AttachedProbes? links = null;

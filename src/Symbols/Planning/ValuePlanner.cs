@@ -21,6 +21,7 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
         public int Deref { get; set; } = -1;
         public List<Node> Targets { get; } = [];
         public string? NotCaptured { get; init; }
+        public int TypeDeref { get; set; } = -1;
     }
 
     private const int MaxLevel = 4;              // pointer hops followed at most (TypeBuilder.PointerDepth bounds it too)
@@ -89,10 +90,14 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
         while (targets.Count > 0 && Plain(targets[^1])) targets.RemoveAt(targets.Count - 1);
         // Memory parts at their own offsets say nothing the type's layout does not (TreeDecoder reads At + offset).
         if (n.At.IsMemory && parts.All(Plain)) parts = [];
-        return new ValueSpec(n.At) { RegOffset = n.RegOffset, Parts = parts, Deref = n.Deref, Targets = targets.ToArray(), NotCaptured = n.NotCaptured };
+        return new ValueSpec(n.At)
+        {
+            RegOffset = n.RegOffset, Parts = parts, Deref = n.Deref, Targets = targets.ToArray(), NotCaptured = n.NotCaptured, TypeDeref = n.TypeDeref,
+        };
     }
 
-    private static bool Plain(ValueSpec v) => v.At.IsMemory && v.Deref < 0 && v.NotCaptured is null && v.Targets.Count == 0 && v.Parts.Count == 0;
+    private static bool Plain(ValueSpec v) =>
+        v.At.IsMemory && v.Deref < 0 && v.TypeDeref < 0 && v.NotCaptured is null && v.Targets.Count == 0 && v.Parts.Count == 0;
 
     private Node GoRegs(TypeDesc t, IReadOnlyList<Reg> regs, ref int next)
     {
@@ -234,6 +239,14 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
                 {
                     if (Add(new DerefSpec(second, Source.None, InterfaceValueBytes)) is not { } d) return;
                     n.Deref = d;
+                    // An itab the runtime built (a type assertion to this interface) is not in the file, so its type
+                    // word (itab+8, internal/abi.ITab.Type) is what names the dynamic type; the probe reads it only when
+                    // the itab lies outside the binary, so a compiler-built itab costs one comparison (bpf/calltape.h).
+                    if (!t.IsEmptyInterface)
+                        Later(level + 1, 0, () =>
+                        {
+                            if (Add(new DerefSpec(ptr, Source.None, 8, Offset: 8, OutsideImage: true)) is { } k) n.TypeDeref = k;
+                        });
                     // The dynamic type is known only offline; a string header in the first two words of the dynamic
                     // value (a boxed string, errors.errorString, a struct {code; msg}) is the follow worth guessing,
                     // last. The decoder uses one only where the dynamic type has a string at that offset.

@@ -225,6 +225,29 @@ public class TreeDecodingTests
     }
 
     [Fact]
+    public void Interfaces_WithAnItabTheRuntimeBuilt_AreNamedFromTheTypeWordTheProbeRead()
+    {
+        // The itab at 0x7f00aa000fb8 is not in the file (ItabType knows nothing of it); deref 1 holds its type word.
+        var shape = new TypeDesc("main.Shape", TypeKind.Interface, 16) { Fields = [new("tab", 0, I64), new("data", 8, I64)] };
+        var square = new TypeDesc("main.Square", TypeKind.Struct, 8) { Fields = [new("Side", 0, I64)] };
+        var types = new Types(new() { [0x4a1020] = square }, []);
+        var plan = new CapturePlan([Reg.Rax, Reg.Rbx], 0,
+            [new DerefSpec(Source.Of(Reg.Rbx), Source.None, 64), new DerefSpec(Source.Of(Reg.Rax), Source.None, 8, Offset: 8, OutsideImage: true)]);
+        var tree = new ValueSpec(Source.None) { Parts = [new(Source.Of(Reg.Rax)), new(Source.Of(Reg.Rbx))], Deref = 0, TypeDeref = 1 };
+        Assert.Equal("{\"type\":\"main.Square\",\"value\":{\"Side\":7}}",
+            Json(shape, tree, plan, Event([0x7f00aa000fb8, 0xc000], null, Bytes(Words(7)), Bytes(Words(0x4a1020))), types));
+        // Skipped by the probe (0 bytes: the itab was in the image), or a type word naming nothing: unknown, not guessed.
+        var unknown = "{\"type\":null,\"value\":{\"not_captured\":\"dynamic type unknown\"}}";
+        Assert.Equal(unknown, Json(shape, tree, plan, Event([0x7f00aa000fb8, 0xc000], null, Bytes(Words(7)), new DerefData([], 0, 0)), types));
+        Assert.Equal(unknown, Json(shape, tree, plan, Event([0x7f00aa000fb8, 0xc000], null, Bytes(Words(7)), Bytes(Words(0x999))), types));
+        // The tree and the flag survive the capture header; the flag is an 11th element only where set.
+        var probe = new ProbeSpec(0, "main.f", 0, 0, 0, 0, AbiKind.GoRegs, plan, [new ParamSpec("s", shape, [Source.Of(Reg.Rax), Source.Of(Reg.Rbx)]) { Value = tree }]);
+        var back = RoundTrip(probe);
+        Assert.Equal(plan.Derefs, back.Plan.Derefs);
+        Assert.Equal(tree, back.Params[0].Value);
+    }
+
+    [Fact]
     public void Interfaces_InAPositionIndependentBinary_AreNamedAtTheirLinkTimeAddress()
     {
         // The probe is linked at 0x401000 + 4 and fired at 0x7f0000401004 (RIP, which the plan kept): bias 0x7f0000000000.

@@ -32,7 +32,7 @@ public class StackRequestTests
     {
         var p = StackRequest.Apply(Probes, [], 32);
         Assert.Equal([32, 32, 0], p.Select(x => x.Plan.UserStack));
-        Assert.Equal(32, PlanEncoder.Encode(p[0].Plan).UstackDepth);
+        Assert.Equal(32, PlanEncoder.Encode(p[0].Plan, p[0].ProbeAddress).UstackDepth);
     }
 
     [Fact]

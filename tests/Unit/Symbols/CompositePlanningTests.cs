@@ -65,6 +65,30 @@ public class CompositePlanningTests
     }
 
     [Theory]
+    [InlineData(GoToolchain.Go119, "")]
+    [InlineData(GoToolchain.Go126, "")]
+    [InlineData(GoToolchain.Go126, "-buildmode=pie")]
+    public void NonEmptyInterface_ReadsItsItabsTypeWordOnlyOutsideTheBinary(GoToolchain go, string flags)
+    {
+        var p = Plan(go, flags)["main.takeAny"];
+        var v = p.Params.Single(q => q.Name == "v").Value!;
+        var s = p.Params.Single(q => q.Name == "s").Value!;
+        // interface{} carries a *_type, which is named from the file: no itab, nothing more to read.
+        Assert.Equal(-1, v.TypeDeref);
+        // Shape's itab word is in its first part (a register): its type word is 8 bytes at +8, flagged outside-image.
+        Assert.Equal(new DerefSpec(s.Parts[0].At, Source.None, 8, Offset: 8, OutsideImage: true), p.Plan.Derefs[s.TypeDeref]);
+
+        // The BPF plan carries the flag, the probe's link-time address and the binary's bounds (bpf/calltape.h).
+        var elf = ElfImage.Open(Fixtures.BuildGo("composite", go, flags));
+        var bpf = Calltape.Recorder.Bpf.PlanEncoder.Encode(p.Plan, p.ProbeAddress);
+        var flagged = new[] { bpf.Deref0, bpf.Deref1, bpf.Deref2, bpf.Deref3, bpf.Deref4, bpf.Deref5, bpf.Deref6, bpf.Deref7 }[s.TypeDeref];
+        Assert.Equal(Calltape.Recorder.Bpf.BpfLimits.DerefOutsideImage, flagged.Flags);
+        Assert.Equal(p.ProbeAddress, bpf.LinkIp);
+        Assert.Equal(elf.ImageBounds, (bpf.ImageLo, bpf.ImageHi));
+        Assert.True(bpf.ImageLo < p.ProbeAddress && p.ProbeAddress < bpf.ImageHi);
+    }
+
+    [Theory]
     [InlineData(GoToolchain.Go119)]
     [InlineData(GoToolchain.Go126)]
     public void OrderPointer_FieldsStringsAndNextThroughChainedDerefs(GoToolchain go)
