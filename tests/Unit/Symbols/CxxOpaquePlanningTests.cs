@@ -8,14 +8,7 @@ namespace Calltape.Tests.Unit.Symbols;
 /// <summary>A C++ class one unit only declares is read from the unit that defines it (Dwarf/CxxDefinitions.cs).</summary>
 public class CxxOpaquePlanningTests
 {
-    private static ProbeSpec Plan(string binary, string demangled)
-    {
-        var elf = ElfImage.Open(binary);
-        var fn = Assert.Single(new DemangleIndex(elf.Functions).Exact(demangled));
-        var info = DwarfReader.Load(elf)!.FindFunction(fn.Name, fn.Address);
-        Assert.NotNull(info);
-        return ProbePlanner.Plan(0, 0, elf, fn, info, new PlanOptions(64));
-    }
+    private static ProbeSpec Plan(string binary, string demangled) => SymbolFixtures.PlanDemangled(binary, demangled);
 
     // tests/fixtures/cxx/opaque: Widget and shop::Basket have vtables emitted by widget.cpp, so both compilers only
     // declare them in inspect.cpp, whose functions take them by pointer and by reference.

@@ -8,14 +8,7 @@ namespace Calltape.Tests.Unit.Symbols;
 /// <summary>Where the planner reads C++ and Rust arguments: the Itanium C++ ABI over SysV, and rustc's own ABI.</summary>
 public class CxxRustPlanningTests
 {
-    private static ProbeSpec Plan(string binary, string demangled)
-    {
-        var elf = ElfImage.Open(binary);
-        var fn = Assert.Single(new DemangleIndex(elf.Functions).Exact(demangled));
-        var info = DwarfReader.Load(elf)!.FindFunction(fn.Name, fn.Address);
-        Assert.NotNull(info);
-        return ProbePlanner.Plan(0, 0, elf, fn, info, new PlanOptions(64));
-    }
+    private static ProbeSpec Plan(string binary, string demangled) => SymbolFixtures.PlanDemangled(binary, demangled);
 
     private static string Pieces(ProbeSpec p, string param) => string.Join(",", p.Params.Single(x => x.Name == param).Pieces);
 

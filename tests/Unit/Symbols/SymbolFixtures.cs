@@ -25,6 +25,16 @@ internal static partial class SymbolFixtures
 
     public static string Readelf(string args) => Fixtures.Run("readelf", args);
 
+    /// <summary>Plans the probe of the one function with this demangled name in a C++ or Rust binary, as the recorder would.</summary>
+    public static Calltape.Capture.Model.ProbeSpec PlanDemangled(string binary, string demangled)
+    {
+        var elf = Calltape.Symbols.ElfImage.Open(binary);
+        var fn = Xunit.Assert.Single(new Calltape.Symbols.DemangleIndex(elf.Functions).Exact(demangled));
+        var info = Calltape.Symbols.DwarfReader.Load(elf)!.FindFunction(fn.Name, fn.Address);
+        Xunit.Assert.NotNull(info);
+        return Calltape.Symbols.ProbePlanner.Plan(0, 0, elf, fn, info, new Calltape.Symbols.PlanOptions(64));
+    }
+
     /// <summary>The hex build-id readelf -n prints, or null.</summary>
     public static string? ReadelfBuildId(string path)
     {
