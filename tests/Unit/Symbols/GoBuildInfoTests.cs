@@ -23,6 +23,35 @@ public class GoBuildInfoTests
         Assert.EndsWith(": " + want, Fixtures.Run(Fixtures.GoBinary(go), $"version {elf.Path}").Trim());
     }
 
+    // No Go < 1.18 toolchain is installable here, so the pre-1.18 layout is made from a 1.19 binary: flags 0 and, at
+    // byte 16, the address of a Go string header {data, len} that points at the version text. That is the layout Go
+    // 1.13-1.17 linkers wrote (debug/buildinfo, "!flagsVersionInl"); `go version FILE` reads it as the oracle.
+    [Fact]
+    public void PointerLayoutOfGoBefore118_ReadsTheSameVersion()
+    {
+        var source = Fixtures.BuildGo("args", GoToolchain.Go119, "");
+        var want = GoBuildInfo.Version(ElfImage.Open(source))!;
+        var copy = Path.Combine(Repo.NewTempDir("buildinfo"), "old-layout");
+        File.Copy(source, copy);
+        ulong offset, address;
+        using (var fs = File.OpenRead(copy))
+        {
+            var section = LibObjectFile.Elf.ElfFile.Read(fs).Sections.Single(s => s.Name.Value == ".go.buildinfo");
+            (offset, address) = (section.Position, ((LibObjectFile.Elf.ElfSection)section).VirtualAddress);
+        }
+        using (var fs = File.OpenWrite(copy))
+        {
+            void Put(ulong at, ReadOnlySpan<byte> bytes) { fs.Position = (long)(offset + at); fs.Write(bytes); }
+            Put(15, [0]);                                          // flags: no inline version
+            Put(16, BitConverter.GetBytes(address + 48));          // -> the string header below
+            Put(24, BitConverter.GetBytes(0UL));                   // no module info
+            Put(48, BitConverter.GetBytes(address + 33));          // header.data -> the text inlined at 33 (after its 1-byte length)
+            Put(56, BitConverter.GetBytes((ulong)want.Length));    // header.len
+        }
+        Assert.Equal(want, GoBuildInfo.Version(ElfImage.Open(copy)));
+        Assert.EndsWith(": " + want, Fixtures.Run(Fixtures.GoBinary(GoToolchain.Go119), $"version {copy}").Trim());
+    }
+
     [Fact]
     public void NotGo_HasNoVersion() => Assert.Null(GoBuildInfo.Version(ElfImage.Open("/bin/true")));
 
