@@ -223,11 +223,26 @@ public sealed class DwarfReader
                 Count = option.None,
             };
         if (rust && RustAbiDwarf.Enum(_index, type) is { } e)
+        {
+            var tag = new Capture.Model.FieldDesc("discriminant", e.TagOffset, _types.Build(e.TagType));
+            var variants = e.Variants.Select((v, k) => new Capture.Model.FieldDesc(v.Name, v.Offset,
+                RustAbi.TextPayload(_types.Build(v.Payload)) with { Count = k == e.Default ? -1 : v.Discr })).ToArray();
+            // A niche-encoded Option (None with a value, Some the default variant holding __0) is an Option whose
+            // discriminant is the niche inside the value: None when it reads None's value, else Some.
+            if (e.Default >= 0 && t.Name.StartsWith("Option<", StringComparison.Ordinal)
+                && variants is [{ Name: "None", Type.Fields: [] } none, { Name: "Some", Type.Fields: [{ Name: "__0" } value] } some] && e.Default == 1)
+                return new Capture.Model.TypeDesc(t.Name, Capture.Model.TypeKind.Option, t.Size)
+                {
+                    Fields = [tag, new("Some", some.Offset + value.Offset, value.Type)],
+                    Count = none.Type.Count,
+                };
+            // Any other niche-encoded enum names its default variant by its field index in the enum's count (TypeDesc.Count).
             return new Capture.Model.TypeDesc(t.Name, Capture.Model.TypeKind.Enum, t.Size)
             {
-                Fields = [new("discriminant", e.TagOffset, _types.Build(e.TagType)),
-                    .. e.Variants.Select(v => new Capture.Model.FieldDesc(v.Name, v.Offset, RustAbi.TextPayload(_types.Build(v.Payload)) with { Count = v.Discr }))],
+                Fields = [tag, .. variants],
+                Count = e.Default + 1,
             };
+        }
         return cxx ? CxxAbi.StringsAsText(CxxDeclarations.Complete(_index, type, CxxAbi.SpellReference(_index, type, t))) : t;
     }
 
