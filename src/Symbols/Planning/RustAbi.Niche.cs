@@ -11,7 +11,9 @@ namespace Calltape.Symbols.Planning;
 /// Option&lt;Box&lt;i64&gt;&gt; arrives in RDI (one pointer, 0 for None) and comes back in RAX; Option&lt;&amp;str&gt; arrives in
 /// RDI (data pointer, 0 for None) and RSI (length), the next argument in RDX, and comes back in RAX:RDX;
 /// Option&lt;String&gt;, Option&lt;Vec&lt;i64&gt;&gt; and enum { Empty, Named(String) } (24 bytes) arrive by address in RDI
-/// (`cmp QWORD PTR [rdi],0`), the next argument in RSI, and an Option&lt;String&gt; result is written to the buffer whose
+/// (`cmp QWORD PTR [rdi],0`), the next argument in RSI (at the opt-level 3 call sites in main: `mov rdi,r12` after
+/// copying the 24 bytes, `rsi` = the next value; Option&lt;Box&lt;i64&gt;&gt;: `mov rdi,rax` or `xor edi,edi`, `esi` the u8;
+/// Option&lt;&amp;str&gt;: `rdi`, `rsi` from the string table, `rdx` the next value), and an Option&lt;String&gt; result is written to the buffer whose
 /// address is in RDI (`mov QWORD PTR [rbx],0` for None) and returned in RAX; enum { Nope, Letter(char) } arrives in EDI
 /// (`cmp edi,0x110000`) and enum { A, B, Has(Kind) } in DIL, the next argument in RSI.
 /// </remarks>
@@ -68,7 +70,7 @@ internal static partial class RustAbi
 
     /// <summary>The scalar leaves of a niche-encoded enum's dataful variant in memory order, each at its offset from the
     /// enum's start (register k holds leaf k of a Scalar or ScalarPair); null when the payload is not one or two scalars.
-    /// A &amp;str (a String of 16 bytes, TextPayload) is its data pointer and length.</summary>
+    /// A &amp;str or &amp;[T] (a String or Slice of 16 bytes, TextPayload) is its data pointer and length.</summary>
     public static List<(int Offset, TypeDesc Leaf)>? NicheScalars(TypeDesc t)
     {
         if (!IsNiche(t) || NichePayload(t) is not { } payload) return null;
@@ -93,7 +95,7 @@ internal static partial class RustAbi
             case TypeKind.Int or TypeKind.Uint or TypeKind.Bool or TypeKind.Pointer or TypeKind.Func or TypeKind.Float when t.Size <= 8:
                 found.Add((offset, t));
                 return true;
-            case TypeKind.String when t is { Size: 16, Fields.Count: 0 }:
+            case TypeKind.String or TypeKind.Slice when t is { Size: 16, Fields.Count: 0 }:
                 found.Add((offset, new TypeDesc("*const u8", TypeKind.Pointer, 8)));
                 found.Add((offset + 8, new TypeDesc("usize", TypeKind.Uint, 8)));
                 return true;

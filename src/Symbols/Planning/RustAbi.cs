@@ -175,7 +175,7 @@ internal static partial class RustAbi
 
     /// <summary>
     /// An enum variant's payload with its Rust texts as text: a String (where DWARF places its data pointer and length)
-    /// and a &amp;str ({data_ptr, length}) become strings, a Vec the slice of its elements, inside nested structs too; a nested field-less struct (a
+    /// and a &amp;str ({data_ptr, length}) become strings, a Vec or a &amp;[T] the slice of its elements, inside nested structs too; a nested field-less struct (a
     /// niche-encoded enum) is of unknown kind, so it is marked; everything else stays as it is.
     /// </summary>
     public static TypeDesc TextPayload(TypeDesc t, int depth = 0)
@@ -184,6 +184,9 @@ internal static partial class RustAbi
         if (VecLayout(t) is { } vec) return SliceWords(t, vec);
         if (t is { Kind: TypeKind.Struct, Size: 16, Name: "&str" or "&mut str", Fields: [{ Name: "data_ptr", Offset: 0 }, { Name: "length", Offset: 8 }] })
             return new TypeDesc(t.Name, TypeKind.String, 16);
+        if (t is { Kind: TypeKind.Struct, Size: 16, Fields: [{ Name: "data_ptr", Offset: 0, Type: { Kind: TypeKind.Pointer } data }, { Name: "length", Offset: 8 }] }
+            && (t.Name.StartsWith("&[", StringComparison.Ordinal) || t.Name.StartsWith("&mut [", StringComparison.Ordinal)))
+            return new TypeDesc(t.Name, TypeKind.Slice, 16) { Elem = data.Elem };
         // A field-less struct with bytes inside a payload is a niche-encoded enum or a union: not an empty object.
         if (t is { Kind: TypeKind.Struct, Fields.Count: 0, Size: > 0 } && depth > 0) return t with { Kind = TypeKind.Unknown };
         if (t.Kind != TypeKind.Struct || depth >= 8 || t.Fields.Count == 0) return t;

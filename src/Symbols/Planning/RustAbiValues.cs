@@ -143,16 +143,19 @@ internal static class NativeValues
             foreach (var f in t.Fields) n.Parts.Add(NicheNode(f.Type, offset + f.Offset, scalars, ints, derefs, options));
             return n;
         }
-        if (t.Kind == TypeKind.String && t is { Size: 16, Fields.Count: 0 })
+        if (t.Kind is TypeKind.String or TypeKind.Slice && t is { Size: 16, Fields.Count: 0 })
         {
+            // A &str's text, or a &[T]'s elements (within the same limits as SliceInRegisters).
             var s = new ValuePlanner.Node(Source.None);
             var ptr = NicheNode(new TypeDesc("*const u8", TypeKind.Pointer, 8), offset, scalars, ints, derefs, options);
             var len = NicheNode(new TypeDesc("usize", TypeKind.Uint, 8), offset + 8, scalars, ints, derefs, options);
             s.Parts.Add(ptr);
             s.Parts.Add(len);
-            if (ptr.NotCaptured is null && len.NotCaptured is null && derefs.Count < ProbePlanner.MaxDerefs)
+            var text = t.Kind == TypeKind.String;
+            if (ptr.NotCaptured is null && len.NotCaptured is null && derefs.Count < ProbePlanner.MaxDerefs && (text || t.Elem is { Size: > 0 and <= 255 }))
             {
-                derefs.Add(new DerefSpec(ptr.At, len.At, Math.Clamp(options.StringMax, 0, ProbePlanner.MaxDerefLength)));
+                derefs.Add(text ? new DerefSpec(ptr.At, len.At, Math.Clamp(options.StringMax, 0, ProbePlanner.MaxDerefLength))
+                    : new DerefSpec(ptr.At, len.At, ProbePlanner.MaxDerefLength / t.Elem!.Size * t.Elem.Size, Scale: t.Elem.Size));
                 s.Deref = derefs.Count - 1;
             }
             return s;

@@ -96,6 +96,14 @@ public class RustNicheTests
         Assert.Equal("\"\"", Json(word, Event(word, new() { [Reg.Rdi] = 0x3000, [Reg.Rsi] = 0 }, []), "s"));
         Assert.Equal("null", Json(word, Event(word, new() { [Reg.Rdi] = 0, [Reg.Rsi] = 0xdead }, Unread), "s"));
         Assert.Equal("101", Json(word, Event(word, new() { [Reg.Rdx] = 101 }), "after"));
+
+        // Option<&[i64]>: the same pair, its elements by one dereference of 8-byte elements.
+        var nums = Plan(bin, "niche::nums");
+        Assert.Equal("rdi,rsi", Pieces(nums, "xs"));
+        Assert.Equal("rdx", Pieces(nums, "after"));
+        Assert.Equal(8, Assert.Single(nums.Plan.Derefs).Scale);
+        Assert.Equal("[-3,-2]", Json(nums, Event(nums, new() { [Reg.Rdi] = 0x3000, [Reg.Rsi] = 2 }, elems), "xs"));
+        Assert.Equal("null", Json(nums, Event(nums, new() { [Reg.Rdi] = 0, [Reg.Rsi] = 7 }, Unread), "xs"));
     }
 
     [Theory]
@@ -145,6 +153,14 @@ public class RustNicheTests
         var s = text.Params[0].Type.Fields[1].Type;
         Assert.Equal("\"t6\"", Json(text, Event(text, new() { [Reg.Rax] = 0x1000 }, Header(s, 0x5000, 2), "t6"u8.ToArray()), "r0"));
         Assert.Equal("null", Json(text, Event(text, new() { [Reg.Rax] = 0x1000 }, new byte[24], Unread), "r0"));
+
+        // Option<Vec<i64>>: the caller's buffer too; Some is the slice of its elements.
+        var items = Plan(bin, "niche::make_items", result: true);
+        var vec = items.Params[0].Type.Fields[1].Type;
+        var elems = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(elems, 1_000_000_005);
+        Assert.Equal("[1000000005]", Json(items, Event(items, new() { [Reg.Rax] = 0x1000 }, Header(vec, 0x6000, 1), elems), "r0"));
+        Assert.Equal("null", Json(items, Event(items, new() { [Reg.Rax] = 0x1000 }, new byte[24], Unread), "r0"));
 
         // Option<Box<i64>>: RAX, followed.
         var boxed = Plan(bin, "niche::make_box", result: true);
