@@ -208,8 +208,9 @@ public sealed class DwarfReader
     }
 
     /// <summary>
-    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option, and one with a
-    /// discriminant of its own an Option kind, any other enum with one an Enum kind (Planning/RustAbiDwarf.cs); a C++ std::string is text (Planning/CxxAbi.cs),
+    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option, any other Option an
+    /// Option kind (its discriminant a member of its own or a niche in the value), any other enum an Enum kind, with a
+    /// default variant when niche-encoded (Planning/RustAbiDwarf.cs); a C++ std::string is text (Planning/CxxAbi.cs),
     /// also when clang only declares it (Planning/CxxDeclarations.cs).
     /// </summary>
     private Capture.Model.TypeDesc ParamType(ulong? type, bool rust, bool cxx)

@@ -66,12 +66,12 @@ public class CxxRustTests
         var bin = NativeFixtures.BuildRust("niche", opt);
         var dir = Path.Combine(Repo.NewTempDir("rust-niche"), "cap.ctape");
         var r = Tools.Run(Tools.Recorder, ["-o", dir, "--returns", "-q", "-p", "niche::text", "-p", "niche::boxed", "-p", "niche::items",
-            "-p", "niche::word", "-p", "niche::nums", "-p", "niche::shape", "-p", "niche::small", "-p", "niche::make_text", "-p", "niche::make_box",
+            "-p", "niche::word", "-p", "niche::nums", "-p", "niche::shape", "-p", "niche::small", "-p", "niche::flags", "-p", "niche::make_text", "-p", "niche::make_box",
             // By name, not niche::make_*: that glob also matches make_items's closure in the debug build.
-            "-p", "niche::make_items", "-p", "niche::make_word", "-p", "niche::make_shape", "--", bin, "6"]);
+            "-p", "niche::make_items", "-p", "niche::make_tri", "-p", "niche::make_word", "-p", "niche::make_shape", "--", bin, "6"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var printed = NativeCalls.Parse(r.Stdout);
-        Assert.Equal(6 * 12, printed.Count);
+        Assert.Equal(6 * 14, printed.Count);
         NativeCalls.Compare(dir, printed, (p, captured) => captured == p, nullText: "None");
         // Nothing is marked: every niche shape the fixture passes is modeled.
         var marked = E2E.QueryCsv(dir, "SELECT count(*) FROM calls WHERE args LIKE '%not_captured%' OR ret LIKE '%not_captured%'");

@@ -15,7 +15,12 @@ namespace Calltape.Symbols.Planning;
 /// copying the 24 bytes, `rsi` = the next value; Option&lt;Box&lt;i64&gt;&gt;: `mov rdi,rax` or `xor edi,edi`, `esi` the u8;
 /// Option&lt;&amp;str&gt;: `rdi`, `rsi` from the string table, `rdx` the next value), and an Option&lt;String&gt; result is written to the buffer whose
 /// address is in RDI (`mov QWORD PTR [rbx],0` for None) and returned in RAX; enum { Nope, Letter(char) } arrives in EDI
-/// (`cmp edi,0x110000`) and enum { A, B, Has(Kind) } in DIL, the next argument in RSI.
+/// (`cmp edi,0x110000`) and enum { A, B, Has(Kind) } in DIL, the next argument in RSI; enum { Off, Unknown, On(u32,
+/// char) } (its niche the char at offset 4) after an Option&lt;bool&gt; in DIL arrives as a pair, the u32 in ESI and the
+/// char in EDX (opt-level 0 stores both as DWORDs; as a first argument at opt-level 3, `mov eax,esi; and eax,0xfffffffe;
+/// cmp eax,0x110000` tests the second register), the next argument in RCX, and comes back in EAX (u32) and EDX (the
+/// char: `mov edx,0x110001` for Unknown). A same-sized niche layout loses to the tagged one (rustc keeps the tagged layout on a tie of size), so
+/// enum { Off, Unknown, On(bool, u32) } is tagged: DWARF says which, and only the niche-encoded ones come here.
 /// </remarks>
 internal static partial class RustAbi
 {

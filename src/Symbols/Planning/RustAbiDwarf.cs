@@ -3,8 +3,8 @@ using Calltape.Symbols.Dwarf;
 namespace Calltape.Symbols.Planning;
 
 /// <summary>Reads the DWARF rustc writes for enums, to see an Option of a reference as the one nullable pointer it is, an
-/// Option of a number as its discriminant beside the number, and any other enum with a discriminant of its own as that
-/// discriminant and its variants' payloads.</summary>
+/// Option of a number as its discriminant beside the number, and any other enum as its discriminant (a member of its own,
+/// or a niche inside the dataful variant's payload) and its variants' payloads.</summary>
 /// <remarks>
 /// rustc (rustc_codegen_llvm/src/debuginfo/metadata/enums) describes an enum as a structure holding a
 /// DW_TAG_variant_part (DWARF 5 §5.7.10) whose discriminant member is the niche: for Option&lt;&amp;T&gt; the pointer word

@@ -137,6 +137,18 @@ public class RustNicheTests
         Assert.Equal("\"Gone\"", Json(small, Event(small, new() { [Reg.Rsi] = 0xff03 }), "s"));
         Assert.Equal("\"Lost\"", Json(small, Event(small, new() { [Reg.Rsi] = 4 }), "s"));
         Assert.Equal("{\"Has\":2}", Json(small, Event(small, new() { [Reg.Rsi] = 0x7702 }), "s"));
+
+        // Option<bool> in DIL (None is 2); Tri { Off, Unknown, On(u32, char) } a ScalarPair whose niche is the char at
+        // offset 4, in the second register: On's u32 in ESI, the char in EDX; after in RCX.
+        var flags = Plan(bin, "niche::flags");
+        Assert.Equal("rdi", Pieces(flags, "f"));
+        Assert.Equal("rsi,rdx", Pieces(flags, "t"));
+        Assert.Equal("rcx", Pieces(flags, "after"));
+        Assert.Equal("null", Json(flags, Event(flags, new() { [Reg.Rdi] = 0xab02 }), "f"));
+        Assert.Equal("false", Json(flags, Event(flags, new() { [Reg.Rdi] = 0xab00 }), "f"));
+        Assert.Equal("\"Unknown\"", Json(flags, Event(flags, new() { [Reg.Rsi] = 0xdead_beef, [Reg.Rdx] = 0xffff_ffff_0011_0001 }), "t"));
+        Assert.Equal("{\"On\":[7,122]}", Json(flags, Event(flags, new() { [Reg.Rsi] = 0xffff_ffff_0000_0007, [Reg.Rdx] = 122 }), "t"));
+        Assert.Equal("-9", Json(flags, Event(flags, new() { [Reg.Rcx] = unchecked((ulong)-9L) }), "after"));
     }
 
     [Theory]
@@ -173,6 +185,12 @@ public class RustNicheTests
         Assert.Equal("rax,rdx", Pieces(word, "r0"));
         Assert.Equal("\"zero\"", Json(word, Event(word, new() { [Reg.Rax] = 0x3000, [Reg.Rdx] = 4 }, Encoding.UTF8.GetBytes("zero")), "r0"));
         Assert.Equal("null", Json(word, Event(word, new() { [Reg.Rax] = 0, [Reg.Rdx] = 2 }, Unread), "r0"));
+
+        // Tri: EAX (On's u32) and EDX (the char, the niche).
+        var tri = Plan(bin, "niche::make_tri", result: true);
+        Assert.Equal("rax,rdx", Pieces(tri, "r0"));
+        Assert.Equal("\"Off\"", Json(tri, Event(tri, new() { [Reg.Rax] = 5, [Reg.Rdx] = 0x11_0000 }), "r0"));
+        Assert.Equal("{\"On\":[3000000021,113]}", Json(tri, Event(tri, new() { [Reg.Rax] = 3_000_000_021, [Reg.Rdx] = 113 }), "r0"));
 
         // Shape: the caller's buffer.
         var shape = Plan(bin, "niche::make_shape", result: true);
