@@ -10,7 +10,7 @@ namespace Calltape.Symbols.Planning;
 /// passed by its size. Measured by disassembling rustc 1.63 builds at opt-level 0 and 3 (tests/fixtures/rust/niche.rs):
 /// Option&lt;Box&lt;i64&gt;&gt; arrives in RDI (one pointer, 0 for None) and comes back in RAX; Option&lt;&amp;str&gt; arrives in
 /// RDI (data pointer, 0 for None) and RSI (length), the next argument in RDX, and comes back in RAX:RDX;
-/// Option&lt;String&gt;, Option&lt;Vec&lt;i64&gt;&gt; and enum { Empty, Named(String) } (24 bytes) arrive by address in RDI
+/// Option&lt;String&gt;, Option&lt;Vec&lt;i64&gt;&gt;, Result&lt;(), String&gt; and enum { Empty, Named(String) } (24 bytes) arrive by address in RDI
 /// (`cmp QWORD PTR [rdi],0`), the next argument in RSI (at the opt-level 3 call sites in main: `mov rdi,r12` after
 /// copying the 24 bytes, `rsi` = the next value; Option&lt;Box&lt;i64&gt;&gt;: `mov rdi,rax` or `xor edi,edi`, `esi` the u8;
 /// Option&lt;&amp;str&gt;: `rdi`, `rsi` from the string table, `rdx` the next value), and an Option&lt;String&gt; result is written to the buffer whose

@@ -126,6 +126,14 @@ public class RustNicheTests
         Assert.Equal("{\"Named\":\"n-0\"}", Json(shape, Event(shape, new() { [Reg.Rdi] = 0x1000 }, Header(named, 0x9000, 3), "n-0"u8.ToArray()), "s"));
         Assert.Equal("\"Empty\"", Json(shape, Event(shape, new() { [Reg.Rdi] = 0x1000 }, new byte[24], Unread), "s"));
 
+        // Result<(), String>: niche-encoded too, Ok(()) at a null data pointer and Err the default variant; by address.
+        var status = Plan(bin, "niche::status");
+        Assert.Equal("rdi", Pieces(status, "r"));
+        Assert.Equal("rsi", Pieces(status, "after"));
+        var err = status.Params[0].Type.Fields.Single(f => f.Name == "Err").Type.Fields[0].Type;
+        Assert.Equal("{\"Err\":\"e3\"}", Json(status, Event(status, new() { [Reg.Rdi] = 0x1000 }, Header(err, 0x9000, 2), "e3"u8.ToArray()), "r"));
+        Assert.Equal("{\"Ok\":null}", Json(status, Event(status, new() { [Reg.Rdi] = 0x1000 }, new byte[24], Unread), "r"));
+
         // Letter { Nope, Char(char) } in EDI (Nope is 0x110000, past every char); Slot { Gone, Lost, Has(Kind) } in ESI
         // (Gone 3 and Lost 4, past Kind's 0..2); after in RDX.
         var small = Plan(bin, "niche::small");
