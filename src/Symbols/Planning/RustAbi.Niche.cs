@@ -5,22 +5,23 @@ namespace Calltape.Symbols.Planning;
 /// <summary>How rustc 1.63 passes a niche-encoded enum (an Option&lt;String&gt;, Option&lt;&amp;str&gt;, enum { Empty, Named(String) }).</summary>
 /// <remarks>
 /// rustc 1.63 (rustc_middle/src/ty/layout.rs, layout_of_uncached, the niche-filling branch) fills a niche only when exactly
-/// one variant has fields with bytes (the dataful variant; TagEncoding::Niche { dataful_variant, .. }), and gives the enum
-/// that variant's Abi: Scalar stays Scalar (the niche scalar), ScalarPair stays ScalarPair, anything else is an Aggregate
-/// passed by its size. Measured by disassembling rustc 1.63 builds at opt-level 0 and 3 (tests/fixtures/rust/niche.rs):
-/// Option&lt;Box&lt;i64&gt;&gt; arrives in RDI (one pointer, 0 for None) and comes back in RAX; Option&lt;&amp;str&gt; arrives in
-/// RDI (data pointer, 0 for None) and RSI (length), the next argument in RDX, and comes back in RAX:RDX;
-/// Option&lt;String&gt;, Option&lt;Vec&lt;i64&gt;&gt;, Result&lt;(), String&gt; and enum { Empty, Named(String) } (24 bytes) arrive by address in RDI
-/// (`cmp QWORD PTR [rdi],0`), the next argument in RSI (at the opt-level 3 call sites in main: `mov rdi,r12` after
-/// copying the 24 bytes, `rsi` = the next value; Option&lt;Box&lt;i64&gt;&gt;: `mov rdi,rax` or `xor edi,edi`, `esi` the u8;
-/// Option&lt;&amp;str&gt;: `rdi`, `rsi` from the string table, `rdx` the next value), and an Option&lt;String&gt; result is written to the buffer whose
-/// address is in RDI (`mov QWORD PTR [rbx],0` for None) and returned in RAX; enum { Nope, Letter(char) } arrives in EDI
-/// (`cmp edi,0x110000`) and enum { A, B, Has(Kind) } in DIL, the next argument in RSI; enum { Off, Unknown, On(u32,
-/// char) } (its niche the char at offset 4) after an Option&lt;bool&gt; in DIL arrives as a pair, the u32 in ESI and the
-/// char in EDX (opt-level 0 stores both as DWORDs; as a first argument at opt-level 3, `mov eax,esi; and eax,0xfffffffe;
-/// cmp eax,0x110000` tests the second register), the next argument in RCX, and comes back in EAX (u32) and EDX (the
-/// char: `mov edx,0x110001` for Unknown). A same-sized niche layout loses to the tagged one (rustc keeps the tagged layout on a tie of size), so
-/// enum { Off, Unknown, On(bool, u32) } is tagged: DWARF says which, and only the niche-encoded ones come here.
+/// one variant has fields with bytes (TagEncoding::Niche { dataful_variant, .. }) and gives the enum that variant's Abi:
+/// Scalar stays Scalar (the niche scalar), ScalarPair stays ScalarPair, anything else is an Aggregate passed by its size.
+/// Measured by disassembling rustc 1.63 builds of tests/fixtures/rust/niche.rs at opt-level 0 and 3 (callee entries, and
+/// the opt-level 3 call sites in main):
+/// - Scalar: Option&lt;Box&lt;i64&gt;&gt; arrives in RDI (`mov rdi,rax`, or `xor edi,edi` for None), the next argument (a
+///   u8) in ESI, and comes back in RAX (`xor eax,eax` for None); enum { Nope, Letter(char) } arrives in EDI
+///   (`cmp edi,0x110000`), enum { A, B, Has(Kind) } in ESI after it, Option&lt;bool&gt; in DIL (`cmp dil,0x2`).
+/// - ScalarPair: Option&lt;&amp;str&gt; and Option&lt;&amp;[i64]&gt; arrive in RDI (data pointer, `test rdi,rdi` for None) and RSI
+///   (length), the next argument in RDX, and Option&lt;&amp;str&gt; comes back in RAX:RDX; enum { Off, Unknown, On(u32, char) }
+///   (its niche the char at offset 4) after an Option&lt;bool&gt; arrives with the u32 in ESI and the char in EDX, the next
+///   argument in RCX, and comes back in EAX and EDX (`mov edx,0x110001` for Unknown): the niche in the second register.
+/// - Aggregate over 8 bytes: Option&lt;String&gt;, Option&lt;Vec&lt;i64&gt;&gt;, Result&lt;(), String&gt; and
+///   enum { Empty, Named(String) } (24 bytes) arrive by address in RDI (`cmp QWORD PTR [rdi],0`; at the call site
+///   `mov rdi,r12` after copying the 24 bytes), the next argument in RSI; as results they are written to the buffer
+///   whose address is in RDI (`mov QWORD PTR [rbx],0` for None), which comes back in RAX.
+/// A niche layout no smaller than the tagged one is not used: enum { Off, Unknown, On(bool, u32) } comes out tagged (a u8
+/// tag at 0, every variant with DW_AT_discr_value). DWARF says which layout rustc chose; only niche-encoded ones come here.
 /// </remarks>
 internal static partial class RustAbi
 {
