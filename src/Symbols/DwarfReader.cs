@@ -208,8 +208,9 @@ public sealed class DwarfReader
     }
 
     /// <summary>
-    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option, and one with a
-    /// discriminant of its own an Option kind, any other enum with one an Enum kind (Planning/RustAbiDwarf.cs); a C++ std::string is text (Planning/CxxAbi.cs),
+    /// A parameter's type; a Rust Option of a reference is the pointer it is, named as the Option, any other Option an
+    /// Option kind (its discriminant a member of its own or a niche in the value), any other enum an Enum kind, with a
+    /// default variant when niche-encoded (Planning/RustAbiDwarf.cs); a C++ std::string is text (Planning/CxxAbi.cs),
     /// also when clang only declares it (Planning/CxxDeclarations.cs).
     /// </summary>
     private Capture.Model.TypeDesc ParamType(ulong? type, bool rust, bool cxx)
@@ -223,11 +224,26 @@ public sealed class DwarfReader
                 Count = option.None,
             };
         if (rust && RustAbiDwarf.Enum(_index, type) is { } e)
+        {
+            var tag = new Capture.Model.FieldDesc("discriminant", e.TagOffset, _types.Build(e.TagType));
+            var variants = e.Variants.Select((v, k) => new Capture.Model.FieldDesc(v.Name, v.Offset,
+                RustAbi.TextPayload(_types.Build(v.Payload)) with { Count = k == e.Default ? -1 : v.Discr })).ToArray();
+            // A niche-encoded Option (None with a value, Some the default variant holding __0) is an Option whose
+            // discriminant is the niche inside the value: None when it reads None's value, else Some.
+            if (e.Default >= 0 && t.Name.StartsWith("Option<", StringComparison.Ordinal)
+                && variants is [{ Name: "None", Type.Fields: [] } none, { Name: "Some", Type.Fields: [{ Name: "__0" } value] } some] && e.Default == 1)
+                return new Capture.Model.TypeDesc(t.Name, Capture.Model.TypeKind.Option, t.Size)
+                {
+                    Fields = [tag, new("Some", some.Offset + value.Offset, value.Type)],
+                    Count = none.Type.Count,
+                };
+            // Any other niche-encoded enum names its default variant by its field index in the enum's count (TypeDesc.Count).
             return new Capture.Model.TypeDesc(t.Name, Capture.Model.TypeKind.Enum, t.Size)
             {
-                Fields = [new("discriminant", e.TagOffset, _types.Build(e.TagType)),
-                    .. e.Variants.Select(v => new Capture.Model.FieldDesc(v.Name, v.Offset, RustAbi.TextPayload(_types.Build(v.Payload)) with { Count = v.Discr }))],
+                Fields = [tag, .. variants],
+                Count = e.Default + 1,
             };
+        }
         return cxx ? CxxAbi.StringsAsText(CxxDeclarations.Complete(_index, type, CxxAbi.SpellReference(_index, type, t))) : t;
     }
 

@@ -128,7 +128,10 @@ public static partial class ProbePlanner
         var (type, regs, why) = RustAbi.Result(t);
         if (RustAbi.ReturnsInMemory(t)) return NativeValues.ReturnedInMemory(name, t, derefs, values, options);
         if (regs is null) return (new ParamSpec(name, t, [], NotCaptured: why), null);
-        if (type.Kind is TypeKind.Struct or TypeKind.Option or TypeKind.Enum && type.Fields.Count > 0) return NativeValues.StructInRegisters(name, type, regs);
+        if (type.Kind is TypeKind.Struct or TypeKind.Option or TypeKind.Enum && type.Fields.Count > 0)
+            return NativeValues.StructInRegisters(name, type, regs, derefs, options);
+        // A reference, or an Option of one or of a Box, in RAX: its target, as for an argument.
+        if (regs.Count == 1 && NativeValues.FollowsReference(type)) return (new ParamSpec(name, type, [Source.Of(regs[0])]), values.InSysVRegisters(type, regs));
         if (type.Kind is TypeKind.Struct or TypeKind.Array) return (new ParamSpec(name, t, [], NotCaptured: $"type {t.Name} is not decoded yet"), null);
         return (CaptureScalar(name, type, ArgLocation.InRegisters(regs, 0), 0, derefs, options), null);
     }

@@ -200,6 +200,8 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
     /// variant's fields are read, since the bytes of the others hold whatever the program left there. The shape is
     /// serde's externally tagged one: a unit variant is its name, a one-field tuple variant {"Name": value}, a longer
     /// tuple {"Name": [values]}, a struct variant {"Name": {fields}}; a zero-sized field (the () of Ok(())) is null.
+    /// A niche-encoded enum names its default variant in its Count (a field index): the discriminant is then a niche
+    /// inside that variant's payload, and any value no other variant has is that variant (DWARF 5 §5.7.10).
     /// </summary>
     private DecodedValue Enum(TypeDesc t, ValueSpec s)
     {
@@ -209,10 +211,13 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         var at = Child(s, 0, t.Fields[0].Offset);
         if (at.NotCaptured is { } lost) return DecodedValue.Missing(lost);
         if (!Read(at, tagType.Size, out var tag, out var why)) return DecodedValue.Missing(why!);
+        var fallback = t.Count > 0 && t.Count < t.Fields.Count ? (int)t.Count : -1;
         for (var k = 1; k < t.Fields.Count; k++)
         {
             var variant = t.Fields[k];
-            if ((ulong)variant.Type.Count != Mask((ulong)variant.Type.Count, tagType.Size) || tag != (ulong)variant.Type.Count) continue;
+            var match = k == fallback ? !t.Fields.Where((f, j) => j > 0 && j != fallback).Any(f => (ulong)f.Type.Count == tag)
+                : (ulong)variant.Type.Count == Mask((ulong)variant.Type.Count, tagType.Size) && tag == (ulong)variant.Type.Count;
+            if (!match) continue;
             var payload = Child(s, k, variant.Offset);
             var fields = variant.Type.Fields;
             if (fields.Count == 0) return new DecodedValue(variant.Name, null);

@@ -4,12 +4,15 @@ namespace Calltape.Capture.Model;
 public enum TypeKind : byte
 {
     Unknown = 0, Int, Uint, Bool, Float, Pointer, String, Slice, Struct, Array, Interface, Map, Chan, Func,
-    /// <summary>A tagged optional value (a Rust Option&lt;T&gt; that has a discriminant of its own): Fields[0] is the
-    /// discriminant, Fields[1] the value, Count the discriminant of None. Decodes as the value, or null for None.</summary>
+    /// <summary>A tagged optional value (a Rust Option&lt;T&gt;): Fields[0] is the discriminant (a member of its own, or a
+    /// niche inside the value, which it then overlaps), Fields[1] the value, Count the discriminant of None. Decodes as
+    /// the value, or null for None.</summary>
     Option,
-    /// <summary>A tagged enum (a Rust enum whose discriminant is a member of its own, DWARF 5 §5.7.10): Fields[0] is the
+    /// <summary>A tagged enum (a Rust enum described by a variant part, DWARF 5 §5.7.10): Fields[0] is the
     /// discriminant, each further field one variant (its name, its payload as a struct whose <see cref="TypeDesc.Count"/>
-    /// is the variant's discriminant value and whose fields are at offsets from the enum's start).</summary>
+    /// is the variant's discriminant value and whose fields are at offsets from the enum's start). A niche-encoded enum's
+    /// own Count is the field index of its default variant (payload Count -1), which any other discriminant value
+    /// selects; 0 when there is none.</summary>
     Enum,
 }
 
@@ -28,7 +31,8 @@ public sealed record TypeDesc(string Name, TypeKind Kind, int Size)
     public TypeDesc? Elem { get; init; }
 
     /// <summary>The element count of an array; for an <see cref="TypeKind.Option"/>, the discriminant value of None; for
-    /// the payload struct of an <see cref="TypeKind.Enum"/> variant, that variant's discriminant value.</summary>
+    /// an <see cref="TypeKind.Enum"/>, the field index of its default variant (0: none); for the payload struct of an
+    /// Enum variant, that variant's discriminant value (-1 for the default variant).</summary>
     public long Count { get; init; }
 
     /// <summary>Go's empty interface, whose first word is a *_type rather than an *itab: the gc compiler describes it as

@@ -24,10 +24,10 @@ internal sealed record RustArg(ArgLocation? Location, TypeDesc Type, string? Not
 /// float/double the next XMM register, an i128 two GPRs or the stack, and spills the rest to 8-byte stack slots in
 /// order (the SysV psABI §3.2.3 sequence). An aggregate result over 8 bytes is returned through a hidden pointer in RDI.
 /// An enum with a discriminant of its own (RustAbiDwarf) is a Scalar, ScalarPair or Aggregate by rustc's rule
-/// (<see cref="EnumPass"/>); a niche-encoded enum's layout is not modeled: it and every argument after it are marked not
-/// captured rather than guessed, except an Option of a reference (one nullable pointer).
+/// (<see cref="EnumPass"/>); a niche-encoded one takes its dataful variant's Abi (<see cref="NichePass"/>); an enum of any
+/// other shape is not modeled: it and every argument after it are marked not captured rather than guessed.
 /// </remarks>
-internal static class RustAbi
+internal static partial class RustAbi
 {
     private const int SseRegisterCount = 8;
     private const int MaxByValue = 8; // one pointer on x86-64 (rustc 1.63 fn_abi_adjust_for_abi)
@@ -64,7 +64,7 @@ internal static class RustAbi
                     output[i] = new RustArg(null, t, "zero-sized: not passed");
                     continue;
                 case Pass.Unknown:
-                    output[i] = new RustArg(null, t, $"passing of {t.Name} (a niche-encoded Rust enum, with no discriminant of its own, or a union) is not modeled");
+                    output[i] = new RustArg(null, t, $"passing of {t.Name} (a Rust enum of a layout not modeled, such as a niche-encoded one whose other variants hold data or hold a nested enum, or a union) is not modeled");
                     lost = $"follows {t.Name}, whose passing is not modeled";
                     continue;
             }
@@ -127,7 +127,7 @@ internal static class RustAbi
         {
             Pass.Ignore => (t, null, "zero-sized"),
             Pass.Indirect => (t, null, "returned in memory"),
-            Pass.Unknown => (t, null, $"returning {t.Name} (a niche-encoded Rust enum, with no discriminant of its own, or a union) is not modeled"),
+            Pass.Unknown => (t, null, $"returning {t.Name} (a Rust enum of a layout not modeled, or a union) is not modeled"),
             _ when leaves.Any(l => l.Kind == TypeKind.Float) => (t, null, "float register"),
             // A pair is two LLVM values whatever its size ({i32, i32} too): RAX then RDX. A cast is one integer of its size.
             Pass.Pair => (DecodeType(t, pass), [Reg.Rax, Reg.Rdx], null),
@@ -139,9 +139,11 @@ internal static class RustAbi
     /// <summary>True when rustc returns the value through a caller's buffer (an aggregate over 8 bytes: PassMode::Indirect).</summary>
     public static bool ReturnsInMemory(TypeDesc t) => Classify(t, out _) == Pass.Indirect;
 
-    /// <summary>A Rust reference (&amp;T, &amp;mut T: rustc names the pointer type "&amp;T") or an Option of one: never dangling, so worth following.</summary>
+    /// <summary>A Rust reference (&amp;T, &amp;mut T: rustc names the pointer type "&amp;T") or an Option of one or of a Box (rustc
+    /// 1.63 describes Box&lt;T&gt; as a plain "T *", so only the Option's name tells): never dangling, so worth following.</summary>
     public static bool IsReference(TypeDesc t) =>
-        t.Kind == TypeKind.Pointer && (t.Name.StartsWith('&') || t.Name.StartsWith("Option<&", StringComparison.Ordinal));
+        t.Kind == TypeKind.Pointer && (t.Name.StartsWith('&') || t.Name.StartsWith("Option<&", StringComparison.Ordinal)
+            || t.Name.StartsWith("Option<alloc::boxed::Box<", StringComparison.Ordinal));
 
     /// <summary>True for a two-scalar struct (ScalarPair: one register per field); false for one cast to an integer.</summary>
     public static bool IsPair(TypeDesc t) => Classify(t, out _) == Pass.Pair;
@@ -173,14 +175,18 @@ internal static class RustAbi
 
     /// <summary>
     /// An enum variant's payload with its Rust texts as text: a String (where DWARF places its data pointer and length)
-    /// and a &amp;str ({data_ptr, length}) become strings, inside nested structs too; a nested field-less struct (a
+    /// and a &amp;str ({data_ptr, length}) become strings, a Vec or a &amp;[T] the slice of its elements, inside nested structs too; a nested field-less struct (a
     /// niche-encoded enum) is of unknown kind, so it is marked; everything else stays as it is.
     /// </summary>
     public static TypeDesc TextPayload(TypeDesc t, int depth = 0)
     {
         if (StringLayout(t) is { } text) return StringWords(t, text);
+        if (VecLayout(t) is { } vec) return SliceWords(t, vec);
         if (t is { Kind: TypeKind.Struct, Size: 16, Name: "&str" or "&mut str", Fields: [{ Name: "data_ptr", Offset: 0 }, { Name: "length", Offset: 8 }] })
             return new TypeDesc(t.Name, TypeKind.String, 16);
+        if (t is { Kind: TypeKind.Struct, Size: 16, Fields: [{ Name: "data_ptr", Offset: 0, Type: { Kind: TypeKind.Pointer } data }, { Name: "length", Offset: 8 }] }
+            && (t.Name.StartsWith("&[", StringComparison.Ordinal) || t.Name.StartsWith("&mut [", StringComparison.Ordinal)))
+            return new TypeDesc(t.Name, TypeKind.Slice, 16) { Elem = data.Elem };
         // A field-less struct with bytes inside a payload is a niche-encoded enum or a union: not an empty object.
         if (t is { Kind: TypeKind.Struct, Fields.Count: 0, Size: > 0 } && depth > 0) return t with { Kind = TypeKind.Unknown };
         if (t.Kind != TypeKind.Struct || depth >= 8 || t.Fields.Count == 0) return t;
@@ -227,6 +233,7 @@ internal static class RustAbi
         // An i128 or u128 is Abi::Scalar, not an aggregate: one 16-byte LLVM integer, two GPRs or the stack; so is a
         // struct around one (its only field with bytes).
         if (IsWideScalar(t, 0)) return Pass.Cast;
+        if (IsNiche(t)) return NichePass(t, leaves);
         if (t.Kind == TypeKind.Enum) return EnumPass(t, leaves);
         // A Rust enum DWARF describes but no Option/Enum kind models (a niche-encoded one) is of unknown kind (TypeBuilder).
         if (!Leaves(t, leaves)) return t.Kind is TypeKind.Unknown || (t.Kind is TypeKind.Struct && t.Fields.Count == 0) ? Pass.Unknown : AggregatePass(t);

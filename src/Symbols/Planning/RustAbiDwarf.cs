@@ -3,8 +3,8 @@ using Calltape.Symbols.Dwarf;
 namespace Calltape.Symbols.Planning;
 
 /// <summary>Reads the DWARF rustc writes for enums, to see an Option of a reference as the one nullable pointer it is, an
-/// Option of a number as its discriminant beside the number, and any other enum with a discriminant of its own as that
-/// discriminant and its variants' payloads.</summary>
+/// Option of a number as its discriminant beside the number, and any other enum as its discriminant (a member of its own,
+/// or a niche inside the dataful variant's payload) and its variants' payloads.</summary>
 /// <remarks>
 /// rustc (rustc_codegen_llvm/src/debuginfo/metadata/enums) describes an enum as a structure holding a
 /// DW_TAG_variant_part (DWARF 5 §5.7.10) whose discriminant member is the niche: for Option&lt;&amp;T&gt; the pointer word
@@ -14,7 +14,7 @@ namespace Calltape.Symbols.Planning;
 internal static class RustAbiDwarf
 {
     private const ushort TagVariant = 0x19, TagVariantPart = 0x33;
-    private const ushort AtDiscrValue = 0x16, AtDiscr = 0x15;
+    private const ushort AtDiscrValue = 0x16, AtDiscr = 0x15, AtDiscrList = 0x3d; // DWARF 5 §7.5.4
 
     /// <summary>Where a tagged Option&lt;T&gt; keeps its discriminant and its value, from DWARF.</summary>
     /// <param name="TagOffset">Byte offset of the discriminant member (DW_AT_discr of the variant part).</param>
@@ -70,14 +70,20 @@ internal static class RustAbiDwarf
     /// <param name="Payload">DIE offset of the payload struct (fields __0, __1 or named; none for a unit variant).</param>
     public sealed record Variant(string Name, long Discr, int Offset, ulong Payload);
 
-    /// <summary>An enum with a discriminant member of its own and every variant's discriminant value.</summary>
-    public sealed record TaggedEnum(int TagOffset, ulong TagType, IReadOnlyList<Variant> Variants);
+    /// <summary>An enum's discriminant member and every variant's discriminant value; for a niche-encoded enum,
+    /// <paramref name="Default"/> is the index of the one variant without a value (its Discr unused), else -1.</summary>
+    public sealed record TaggedEnum(int TagOffset, ulong TagType, IReadOnlyList<Variant> Variants, int Default = -1);
 
     /// <summary>
-    /// A Rust enum whose discriminant is a member of its own (DW_AT_discr of the variant part) and every variant names its
-    /// DW_AT_discr_value; null for anything else: a niche-encoded enum (a variant without DW_AT_discr_value is "every
-    /// other value" of a niche inside a payload, DWARF 5 §5.7.10) or DWARF not of this shape, which RustAbi then marks
-    /// rather than guesses.
+    /// A Rust enum described by a variant part (DWARF 5 §5.7.10): the discriminant member (DW_AT_discr) and each variant's
+    /// DW_AT_discr_value. A niche-encoded enum's discriminant member is the niche, a field inside the dataful variant's
+    /// payload, and that variant has neither DW_AT_discr_value nor DW_AT_discr_list: it is the default variant, which
+    /// holds whenever the niche matches no other variant's value. Measured on rustc 1.63: Option&lt;String&gt;,
+    /// Option&lt;Vec&lt;i64&gt;&gt; and Option&lt;&amp;str&gt; have a u64 member at 0 (the data pointer) with None at value 0;
+    /// Option&lt;bool&gt; a u8 with None at 2; enum { Nope, Letter(char) } a u32 with Nope at 0x110000; enum { A, B, Has(Kind) }
+    /// (Kind a 3-variant enum) a u8 with A at 3, B at 4; never DW_AT_discr_list (LLVM writes one value per variant).
+    /// Null for DWARF of any other shape (a discriminant list, two default variants), which RustAbi then marks rather than
+    /// guesses.
     /// </summary>
     public static TaggedEnum? Enum(DieIndex index, ulong? typeOffset)
     {
@@ -88,18 +94,26 @@ internal static class RustAbiDwarf
         if (discr.Constant(DwAt.DataMemberLocation) is not { } tagOffset || discr.Reference(DwAt.Type) is not { } tagType) return null;
         var tagSize = index.DieAt(tagType) is { Tag: DwTag.BaseType } tagDie ? tagDie.Constant(DwAt.ByteSize) ?? 0 : 0;
         var variants = new List<Variant>();
+        var fallback = -1;
         foreach (var variant in part.Unit.Children(part).Where(c => c.Tag == TagVariant))
         {
-            if (variant.Constant(AtDiscrValue) is not { } value) return null; // the default variant: a niche
+            var value = variant.Constant(AtDiscrValue);
+            if (value is null)
+            {
+                // The default variant (§5.7.10): at most one, and a discriminant list is not modeled.
+                if (fallback >= 0 || variant.TryGet(AtDiscrList, out _)) return null;
+                fallback = variants.Count;
+            }
             var members = variant.Unit.Children(variant).Where(c => c.Tag == DwTag.Member).ToList();
             if (members is not [var m] || m.String(DwAt.Name) is not { Length: > 0 } name || m.Reference(DwAt.Type) is not { } payload
                 || index.DieAt(payload) is not { Tag: DwTag.StructureType })
                 return null;
             var mask = tagSize >= 8 ? ulong.MaxValue : (1UL << (int)(8 * tagSize)) - 1;
-            variants.Add(new Variant(name, (long)((ulong)value & mask), (int)(m.Constant(DwAt.DataMemberLocation) ?? 0), payload));
+            variants.Add(new Variant(name, (long)((ulong)(value ?? -1) & mask), (int)(m.Constant(DwAt.DataMemberLocation) ?? 0), payload));
         }
-        if (tagSize is < 1 or > 8 || variants.Count == 0 || variants.DistinctBy(v => v.Discr).Count() != variants.Count) return null;
-        return new TaggedEnum((int)tagOffset, tagType, variants);
+        var valued = variants.Where((_, k) => k != fallback).ToList();
+        if (tagSize is < 1 or > 8 || variants.Count == 0 || valued.DistinctBy(v => v.Discr).Count() != valued.Count) return null;
+        return new TaggedEnum((int)tagOffset, tagType, variants, fallback);
     }
 
     /// <summary>The DIE offset of Some's pointer (field __0) when the type is such an 8-byte Option, else null.</summary>

@@ -27,7 +27,7 @@ internal static class NativeValues
         var t = rust.Type;
         if (t.Kind == TypeKind.Slice && loc.IntRegs.Count == 2) return SliceInRegisters(name, t, loc.IntRegs[0], loc.IntRegs[1], derefs);
         if (t.Kind is TypeKind.Struct or TypeKind.Option or TypeKind.Enum && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
-            return (new ParamSpec(name, t, loc.IntRegs.Select(Source.Of).ToArray()), StructNode(t, loc));
+            return (new ParamSpec(name, t, loc.IntRegs.Select(Source.Of).ToArray()), StructNode(t, loc, derefs, options));
         return null;
     }
 
@@ -51,10 +51,11 @@ internal static class NativeValues
             : Indirect(name, t, Source.Of(Reg.Rax), derefs, values, options);
 
     /// <summary>A Rust struct result in RAX (and RDX): its fields from those registers, as for an argument.</summary>
-    public static (ParamSpec, ValuePlanner.Node?) StructInRegisters(string name, TypeDesc t, IReadOnlyList<Reg> regs)
+    public static (ParamSpec, ValuePlanner.Node?) StructInRegisters(string name, TypeDesc t, IReadOnlyList<Reg> regs, List<DerefSpec> derefs,
+        PlanOptions options)
     {
         var loc = ArgLocation.InRegisters(regs, 0);
-        return (new ParamSpec(name, t, regs.Select(Source.Of).ToArray()), StructNode(t, loc));
+        return (new ParamSpec(name, t, regs.Select(Source.Of).ToArray()), StructNode(t, loc, derefs, options));
     }
 
     /// <summary>A value the caller placed in memory, passed as its address: copy its bytes, then read it there
@@ -116,14 +117,56 @@ internal static class NativeValues
     /// A Rust struct in registers: a ScalarPair has one register per scalar field (integers in order, floats unreadable);
     /// an aggregate cast to an integer is its memory image, eightbyte k in the k-th register.
     /// </summary>
-    private static ValuePlanner.Node StructNode(TypeDesc t, ArgLocation loc)
+    private static ValuePlanner.Node StructNode(TypeDesc t, ArgLocation loc, List<DerefSpec> derefs, PlanOptions options)
     {
+        if (RustAbi.NicheScalars(t) is { } scalars) return NicheNode(t, 0, scalars, loc.IntRegs, derefs, options);
         if (RustAbi.IsPair(t))
         {
             var next = 0;
             return PairNode(t, loc.IntRegs, ref next);
         }
         return CastNode(t, 0, loc.IntRegs);
+    }
+
+    /// <summary>
+    /// A niche-encoded enum in one or two registers (a Scalar or ScalarPair, RustAbi.NichePass): register k holds the
+    /// dataful variant's scalar k, so every field (the niche discriminant, each variant's fields) reads the register of the
+    /// scalar its bytes lie in, at its offset there; a &amp;str's text follows its pointer and length registers.
+    /// </summary>
+    private static ValuePlanner.Node NicheNode(TypeDesc t, int offset, List<(int Offset, TypeDesc Leaf)> scalars, IReadOnlyList<Reg> ints,
+        List<DerefSpec> derefs, PlanOptions options)
+    {
+        if (t.Size == 0) return new ValuePlanner.Node(Source.None) { NotCaptured = "zero-sized" };
+        if (t.Kind is TypeKind.Struct or TypeKind.Option or TypeKind.Enum)
+        {
+            var n = new ValuePlanner.Node(Source.None);
+            foreach (var f in t.Fields) n.Parts.Add(NicheNode(f.Type, offset + f.Offset, scalars, ints, derefs, options));
+            return n;
+        }
+        if (t.Kind is TypeKind.String or TypeKind.Slice && t is { Size: 16, Fields.Count: 0 })
+        {
+            // A &str's text, or a &[T]'s elements (within the same limits as SliceInRegisters).
+            var s = new ValuePlanner.Node(Source.None);
+            var ptr = NicheNode(new TypeDesc("*const u8", TypeKind.Pointer, 8), offset, scalars, ints, derefs, options);
+            var len = NicheNode(new TypeDesc("usize", TypeKind.Uint, 8), offset + 8, scalars, ints, derefs, options);
+            s.Parts.Add(ptr);
+            s.Parts.Add(len);
+            var text = t.Kind == TypeKind.String;
+            if (ptr.NotCaptured is null && len.NotCaptured is null && derefs.Count < ProbePlanner.MaxDerefs && (text || t.Elem is { Size: > 0 and <= 255 }))
+            {
+                derefs.Add(text ? new DerefSpec(ptr.At, len.At, Math.Clamp(options.StringMax, 0, ProbePlanner.MaxDerefLength))
+                    : new DerefSpec(ptr.At, len.At, ProbePlanner.MaxDerefLength / t.Elem!.Size * t.Elem.Size, Scale: t.Elem.Size));
+                s.Deref = derefs.Count - 1;
+            }
+            return s;
+        }
+        if (t.Kind is not (TypeKind.Int or TypeKind.Uint or TypeKind.Bool or TypeKind.Pointer or TypeKind.Func or TypeKind.Float) || t.Size > 8)
+            return new ValuePlanner.Node(Source.None) { NotCaptured = $"type {t.Name} is not decoded yet" };
+        var k = scalars.FindIndex(x => offset >= x.Offset && offset + t.Size <= x.Offset + x.Leaf.Size);
+        if (k >= 0 && (scalars[k].Leaf.Kind == TypeKind.Float || t.Kind == TypeKind.Float)) return new ValuePlanner.Node(Source.None) { NotCaptured = "float register" };
+        var reg = k < 0 ? -1 : scalars.Take(k).Count(x => x.Leaf.Kind != TypeKind.Float); // floats take XMM registers, not these
+        if (reg < 0 || reg >= ints.Count) return new ValuePlanner.Node(Source.None) { NotCaptured = "not in a register" };
+        return new ValuePlanner.Node(Source.Of(ints[reg])) { RegOffset = offset - scalars[k].Offset };
     }
 
     private static ValuePlanner.Node PairNode(TypeDesc t, IReadOnlyList<Reg> ints, ref int next)

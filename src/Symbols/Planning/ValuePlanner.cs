@@ -181,6 +181,15 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
                 Follow(n, t, at.Plus(p.Offset), level, element, at.Plus(l.Offset));
                 return n;
             }
+            case TypeKind.Slice when t.Fields is [{ Name: "ptr" } p, { Name: "len" } l]:
+            {
+                // A Rust Vec as the slice of its elements (RustAbi.TextPayload): its words where DWARF placed them.
+                var n = new Node(Source.None);
+                n.Parts.Add(new Node(at.Plus(p.Offset)));
+                n.Parts.Add(new Node(at.Plus(l.Offset)));
+                Follow(n, t, at.Plus(p.Offset), level, element, at.Plus(l.Offset));
+                return n;
+            }
             case TypeKind.String or TypeKind.Slice or TypeKind.Interface:
             {
                 var n = new Node(at);
@@ -188,8 +197,9 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
                 return n;
             }
             // An enum's parts are its discriminant and each variant's payload (TreeDecoder reads only the one the
-            // discriminant names); what an inactive variant's bytes would point to is followed but never decoded.
-            case TypeKind.Struct or TypeKind.Enum:
+            // discriminant names); what an inactive variant's bytes would point to is followed but never decoded. An
+            // option's are its discriminant and its value (a niche-encoded Option<String>'s text is followed so).
+            case TypeKind.Struct or TypeKind.Enum or TypeKind.Option:
             {
                 var n = new Node(at);
                 foreach (var f in t.Fields) n.Parts.Add(Memory(f.Type, at.Plus(f.Offset), level, element));

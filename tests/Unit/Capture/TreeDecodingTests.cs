@@ -126,6 +126,32 @@ public class TreeDecodingTests
     }
 
     [Fact]
+    public void NicheEnum_AnyValueNoOtherVariantHasIsTheDefaultVariant_WhereverItIsListed()
+    {
+        // enum Slot { Has(u8), Gone, Lost } with its niche in Has's u8 (valid 0..=2): Gone is 3, Lost 4, and Has (field 1,
+        // the enum's Count) is every other value. Its payload count -1 never matches a one-byte discriminant, so a reader
+        // that predates default variants marks Has's values rather than misreading them.
+        var u8 = new TypeDesc("u8", TypeKind.Uint, 1);
+        var slot = new TypeDesc("Slot", TypeKind.Enum, 1)
+        {
+            Count = 1,
+            Fields =
+            [
+                new("discriminant", 0, u8),
+                new("Has", 0, new TypeDesc("Has", TypeKind.Struct, 1) { Count = -1, Fields = [new("__0", 0, u8)] }),
+                new("Gone", 0, new TypeDesc("Gone", TypeKind.Struct, 1) { Count = 3 }),
+                new("Lost", 0, new TypeDesc("Lost", TypeKind.Struct, 1) { Count = 4 }),
+            ],
+        };
+        var plan = new CapturePlan([Reg.Rdi], 0, []);
+        var at = new ValueSpec(Source.Of(Reg.Rdi));
+        Assert.Equal("{\"Has\":2}", Json(slot, at, plan, Event([0xff02], null)));
+        Assert.Equal("\"Gone\"", Json(slot, at, plan, Event([0xff03], null)));
+        Assert.Equal("\"Lost\"", Json(slot, at, plan, Event([4], null)));
+        Assert.Contains("names no variant", Json(slot with { Count = 0 }, at, plan, Event([2], null)));
+    }
+
+    [Fact]
     public void AKindTheReaderDoesNotKnowIsNotCaptured_NeverAWrongValue()
     {
         // What a reader that predates a kind sees: a type it cannot decode, marked.

@@ -42,6 +42,33 @@ public class RustAbiTests
     }
 
     [Fact]
+    public void NicheEnums_TakeTheirDataVariantsAbi_AndAnyOtherShapeIsMarkedWithWhatFollows()
+    {
+        var none = new TypeDesc("None", TypeKind.Struct, 8) { Count = 0 };
+        // Option<(NonZeroU32, u32)>: the niche (u32 at 0) inside a ScalarPair payload: two registers, one per u32.
+        var pair = new TypeDesc("(NonZeroU32, u32)", TypeKind.Struct, 8) { Fields = [new("__0", 0, U32), new("__1", 4, U32)] };
+        var option = new TypeDesc("Option<(NonZeroU32, u32)>", TypeKind.Option, 8) { Fields = [new("discriminant", 0, U32), new("Some", 0, pair)] };
+        // E { A, B(Box<u64>, u64) }: a 16-byte ScalarPair too; E { A(u64), B(Box<u64>) } holds data in two variants: no
+        // niche layout rustc 1.63 makes, so not guessed; nor is a nested enum (of unknown kind) in the payload.
+        var ptr = new TypeDesc("*const u64", TypeKind.Pointer, 8);
+        var e = new TypeDesc("E", TypeKind.Enum, 16)
+        {
+            Count = 2,
+            Fields = [new("discriminant", 0, U64), new("A", 0, none with { Size = 16 }), new("B", 0, new TypeDesc("B", TypeKind.Struct, 16) { Count = -1, Fields = [new("__0", 0, ptr), new("__1", 8, U64)] })],
+        };
+        Assert.Equal(["rdi,rsi", "rdx,rcx", "r8"], RustAbi.Assign([option, e, U64], null).Select(Where));
+        Assert.Equal([Reg.Rax, Reg.Rdx], RustAbi.Result(e).Registers);
+        var two = e with { Fields = [e.Fields[0], new("A", 0, new TypeDesc("A", TypeKind.Struct, 16) { Count = 0, Fields = [new("__0", 8, U64)] }), e.Fields[2]] };
+        var nested = option with { Fields = [option.Fields[0], new("Some", 0, new TypeDesc("Option<Kind>", TypeKind.Unknown, 8))] };
+        foreach (var marked in new[] { two, nested })
+        {
+            var args = RustAbi.Assign([marked, U64], null);
+            Assert.Contains("not modeled", args[0].NotCaptured);
+            Assert.StartsWith("follows ", args[1].NotCaptured);
+        }
+    }
+
+    [Fact]
     public void SixteenByteStructsAreByAddress_ButAnI128OrANewtypeOfOneTakesTwoRegisters()
     {
         var three = new TypeDesc("T3", TypeKind.Struct, 16) { Fields = [new("a", 8, U32), new("b", 0, U64), new("c", 12, U8)] };
