@@ -44,6 +44,7 @@ struct ct_scratch {
 	__u8 buf[CT_SCRATCH_SIZE];
 	__u32 start[CT_MAX_DEREFS];
 	__u32 len[CT_MAX_DEREFS];
+	__u32 busy;	/* 1 while a program builds a record here (see handle) */
 };
 
 struct {
@@ -261,43 +262,15 @@ __attribute__((noinline)) int walk_ustack(struct ct_ustack_block *blk, __u64 ip,
 	return n;
 }
 
-/* The body both programs share; each attach mode needs its own program (see calltape_probe_multi). */
-static __always_inline int handle(struct pt_regs *ctx)
+/* Builds a record in the per-CPU buffer the caller holds, then copies it into the ring. */
+static __always_inline void emit(struct pt_regs *ctx, const struct ct_plan *plan, struct ct_scratch *sc, struct ct_counters *cnt,
+				 __u32 id)
 {
-	__u64 cookie = bpf_get_attach_cookie(ctx);
-	__u32 id = (__u32)cookie;
-	__u32 zero = 0;
-	struct ct_counters *cnt = bpf_map_lookup_elem(&counters, &id);
-	struct ct_plan *plan;
-	struct ct_event *ev;
 	struct deref_loop loop;
-	struct ct_scratch *sc;
+	struct ct_event *ev;
 	__u8 *buf;
 	__u32 off;
 
-	if (!cnt)
-		return 0;
-	cnt->hits++;
-
-	/*
-	 * Registers only (integer and pointer arguments): the record has a fixed size, so it is built in place in the
-	 * ring. This skips the plan lookup, the scratch buffer and its copy: most of the cost above the uprobe itself.
-	 */
-	if (cookie & CT_COOKIE_REGS_ONLY) {
-		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-		if (!ev) {
-			cnt->drops++;
-			return 0;
-		}
-		fill_head(ev, ctx, id);
-		bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
-
-	plan = bpf_map_lookup_elem(&plans, &id);
-	sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!plan || !sc)
-		return 0;
 	buf = sc->buf;
 	ev = (struct ct_event *)buf;
 	fill_head(ev, ctx, id);
@@ -345,11 +318,61 @@ static __always_inline int handle(struct pt_regs *ctx)
 
 	barrier_var(off);
 	if (off > CT_SCRATCH_SIZE)
-		return 0;
+		return;
 	if (bpf_ringbuf_output(&events, buf, off, BPF_RB_NO_WAKEUP) != 0)
 		cnt->drops++;
+}
+
+/* The body both programs share; each attach mode needs its own program (see calltape_probe_multi). */
+static __always_inline int handle(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 id = (__u32)cookie;
+	__u32 zero = 0;
+	struct ct_counters *cnt = bpf_map_lookup_elem(&counters, &id);
+	struct ct_plan *plan;
+	struct ct_event *ev;
+	struct ct_scratch *sc;
+
+	if (!cnt)
+		return 0;
+	cnt->hits++;
+
+	/*
+	 * Registers only (integer and pointer arguments): the record has a fixed size, so it is built in place in the
+	 * ring. This skips the plan lookup, the scratch buffer and its copy: most of the cost above the uprobe itself.
+	 */
+	if (cookie & CT_COOKIE_REGS_ONLY) {
+		ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+		if (!ev) {
+			cnt->drops++;
+			return 0;
+		}
+		fill_head(ev, ctx, id);
+		bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+
+	plan = bpf_map_lookup_elem(&plans, &id);
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!plan || !sc)
+		return 0;
+	/*
+	 * A uprobe program runs with migration disabled, but on a preemptible kernel (PREEMPT_RCU: rcu_read_lock does not
+	 * disable preemption, kernel/trace/bpf_trace.c) it can be preempted, and another task's hit on this CPU would then
+	 * build its record in the same per-CPU buffer. The one that finds it taken drops its event, counted, rather than
+	 * let either record mix the other's bytes.
+	 */
+	if (__sync_lock_test_and_set(&sc->busy, 1)) {
+		cnt->drops++;
+		return 0;
+	}
+	emit(ctx, plan, sc, cnt, id);
+	/* Only this CPU ever takes this buffer: a plain store releases it (clang-14 has no BPF store-release). */
+	*(volatile __u32 *)&sc->busy = 0;
 	return 0;
 }
+
 
 /* Attached through perf events (bpf_program__attach_uprobe_opts): one perf event and link per probe. */
 SEC("uprobe")
