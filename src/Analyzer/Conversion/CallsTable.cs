@@ -55,7 +55,9 @@ internal sealed class CallsTable : IAsyncDisposable
     }
 
     /// <summary>The writer settings of calls.parquet (bench/parquetfloor writes with them too).</summary>
-    public static ParquetOptions WriterOptions() => ParquetFiles.Options(["function", "build_id"], ["ts", "ktime"]);
+    /// <remarks>duration_ns and goid are delta-encoded for the reason FunctionTable.WriterOptions gives.</remarks>
+    public static ParquetOptions WriterOptions() =>
+        ParquetFiles.Options([FunctionField.Name, BuildIdField.Name], [TsField.Name, KtimeField.Name, DurationField.Name, GoidField.Name]);
 
     /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
     /// <param name="args">Text kept by <see cref="Keep"/>, as is <paramref name="ret"/>.</param>

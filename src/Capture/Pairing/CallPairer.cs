@@ -9,11 +9,20 @@ public readonly record struct CallKey(uint Pid, ulong Flow)
     /// The key of an event. Go register-ABI probes keep R14, the g pointer (abi-internal.md, amd64), because a goroutine
     /// can move to another thread between its entry and its return: Go calls are never paired by thread id.
     /// </summary>
-    public static CallKey Of(ProbeSpec probe, RawEvent ev)
+    public static CallKey Of(ProbeSpec probe, RawEvent ev) => Of(FlowRegister(probe), ev);
+
+    /// <summary>Where a probe's events keep their flow: the index of R14 among the plan's registers for a Go
+    /// register-ABI probe (-2 when the plan did not keep it), or -1 for a thread-keyed probe.</summary>
+    /// <remarks>Resolved once per probe, so a loop over millions of events does not search the plan per event.</remarks>
+    public static int FlowRegister(ProbeSpec probe) =>
+        probe.Abi != AbiKind.GoRegs ? -1 : probe.Plan.IndexOf(Reg.R14) is var i and >= 0 ? i : -2;
+
+    /// <summary>The key of an event, given its probe's <see cref="FlowRegister"/>.</summary>
+    public static CallKey Of(int flowRegister, RawEvent ev)
     {
-        if (probe.Abi != AbiKind.GoRegs) return new CallKey(ev.Pid, ev.Tid);
-        var i = probe.Plan.IndexOf(Reg.R14);
-        return new CallKey(ev.Pid, i >= 0 && i < ev.Registers.Length ? ev.Registers[i] : 0);
+        if (flowRegister == -1) return new CallKey(ev.Pid, ev.Tid);
+        var regs = ev.Registers;
+        return new CallKey(ev.Pid, (uint)flowRegister < (uint)regs.Length ? regs[flowRegister] : 0);
     }
 }
 
