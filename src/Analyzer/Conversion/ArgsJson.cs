@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Calltape.Capture.Decoding;
@@ -56,29 +57,11 @@ internal sealed class ArgsJson
         int n;
         switch (kind)
         {
-            case ColumnKind.Int64 when (long)bits < 0:
-                dst[0] = '-';
-                n = 1 + Digits(dst[1..], 0 - bits); // two's complement magnitude: long.MinValue gives 2^63
-                break;
+            case ColumnKind.Int64: ((long)bits).TryFormat(dst, out n, default, CultureInfo.InvariantCulture); break;
             case ColumnKind.Bool: (bits != 0 ? "true" : "false").CopyTo(dst); n = bits != 0 ? 4 : 5; break;
-            default: n = Digits(dst, bits); break;
+            default: bits.TryFormat(dst, out n, default, CultureInfo.InvariantCulture); break;
         }
         _len += n;
-    }
-
-    /// <summary>The decimal digits of <paramref name="v"/>, as "D" formats it in the invariant culture (no sign, no
-    /// separators); the number formatter's culture and format handling cost more than the digits (3% of convert).</summary>
-    internal static int Digits(Span<char> dst, ulong v)
-    {
-        var n = 1;
-        for (var rest = v / 10; rest != 0; rest /= 10) n++;
-        for (var i = n - 1; i >= 0; i--)
-        {
-            var q = v / 10;
-            dst[i] = (char)('0' + (int)(v - q * 10));
-            v = q;
-        }
-        return n;
     }
 
     public void String(string name, ReadOnlySpan<char> value)
