@@ -69,6 +69,29 @@ public class ArgsJsonTests
     }
 
     [Fact]
+    public void Objects_written_into_one_row_groups_text_keep_their_text_across_blocks_and_huge_cells()
+    {
+        // CallEmitter writes every row's JSON straight into the calls row group's TextBuffer: an object that outgrows
+        // its block moves, and no later object may overwrite an earlier one.
+        var probe = Probe(("s", Str), ("i", I64));
+        var text = new TextBuffer();
+        var json = new ArgsJson();
+        var rng = new Random(3);
+        var cells = new List<(ReadOnlyMemory<char> Cell, string Expected)>();
+        for (var n = 0; n < 400; n++)
+        {
+            var len = rng.Next(8) switch { 0 => rng.Next(60_000, 200_000), 1 => rng.Next(1_000, 20_000), _ => rng.Next(0, 300) };
+            var s = new string((char)('a' + n % 26), len) + (n % 5 == 0 ? "\"\u00e9\n" : "");
+            DecodedValue[] values = [new(s, null), new((long)n * -7919, null)];
+            json.Begin(text);
+            json.String(ArgsJson.Name("s"), s);
+            json.Scalar(ArgsJson.Name("i"), ColumnKind.Int64, (ulong)((long)n * -7919));
+            cells.Add((json.End(), ValueDecoder.ToJson(probe, values)));
+        }
+        foreach (var (cell, expected) in cells) Assert.Equal(expected, cell.ToString());
+    }
+
+    [Fact]
     public void Integers_at_every_digit_count_and_both_ends_match_value_decoder()
     {
         var probe = Probe(("i", I64), ("u", U64));
