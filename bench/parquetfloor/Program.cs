@@ -29,8 +29,7 @@ try
         await using var input = File.OpenRead(file);
         await using var reader = await ParquetReader.CreateAsync(input);
         var fields = reader.Schema.GetDataFields();
-        var strings = fields.Where(f => f.ClrType == typeof(string) || f.ClrType == typeof(ReadOnlyMemory<char>)).Select(f => f.Name).ToList();
-        var options = name == CallsTable.FileName ? CallsTable.WriterOptions() : FunctionTable.WriterOptions(strings);
+        var options = name == CallsTable.FileName ? CallsTable.WriterOptions() : FunctionTable.WriterOptions(fields.Skip(3)); // after ts, pid, tid
         await using var output = ParquetFiles.Create(Path.Combine(scratch, name));
         await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), output, options);
         for (var g = 0; g < reader.RowGroupCount; g++)

@@ -6,7 +6,7 @@ using Calltape.Capture.Decoding;
 
 namespace Calltape.Analyzer.Conversion;
 
-/// <summary>Builds the calls table's args JSON as UTF-16 in one reused buffer, byte-for-byte like <see cref="ValueDecoder.ToJson"/>.</summary>
+/// <summary>Builds the calls table's args JSON as UTF-16 straight into the row group's text, byte-for-byte like <see cref="ValueDecoder.ToJson"/>.</summary>
 /// <remarks>
 /// ToJson allocates a MemoryStream and a writer per event and takes boxed values; even one reused Utf8JsonWriter
 /// costs a UTF-8 round trip and a string per call (7% of convert's samples). Here numbers, booleans and strings
@@ -21,9 +21,14 @@ internal sealed class ArgsJson
 
     private readonly ArrayBufferWriter<byte> _buf = new(256);
     private readonly Utf8JsonWriter _w;
-    private char[] _chars = new char[512];
+    /// <summary>Where the object is written: _chars[_start .. _start + _len], an open cell of <see cref="_text"/>.</summary>
+    private TextBuffer _text = null!;
+    private char[] _chars = [];
+    private int _start;
     private int _len;
     private bool _first;
+    /// <summary>The text of <see cref="Begin()"/> without a target, emptied at each object.</summary>
+    private readonly TextBuffer _own = new();
 
     public ArgsJson() => _w = new Utf8JsonWriter(_buf);
 
@@ -42,18 +47,28 @@ internal sealed class ArgsJson
         return text[1..^"null}".Length];
     }
 
-    public void Begin()
+    /// <summary>Starts an object written straight into <paramref name="text"/> (a row group's text, so the cell needs no copy).</summary>
+    public void Begin(TextBuffer text)
     {
+        _text = text;
+        _chars = text.Open(out _start);
         _len = 0;
         _first = true;
         Append('{');
+    }
+
+    /// <summary>Starts an object in a buffer of its own, valid until the next Begin.</summary>
+    public void Begin()
+    {
+        _own.Reset();
+        Begin(_own);
     }
 
     /// <summary>A scalar's 64 bits as the column kind says: BIGINT, UBIGINT or BOOLEAN.</summary>
     public void Scalar(string name, ColumnKind kind, ulong bits)
     {
         Property(name, 20); // the longest: ulong.MaxValue and long.MinValue both have 20 chars
-        var dst = _chars.AsSpan(_len);
+        var dst = _chars.AsSpan(_start + _len);
         int n;
         switch (kind)
         {
@@ -70,10 +85,11 @@ internal sealed class ArgsJson
         if (value.IndexOfAnyExcept(Plain) < 0)
         {
             Room(value.Length + 2);
-            _chars[_len++] = '"';
-            value.CopyTo(_chars.AsSpan(_len));
-            _len += value.Length;
-            _chars[_len++] = '"';
+            var at = _start + _len;
+            _chars[at] = '"';
+            value.CopyTo(_chars.AsSpan(at + 1));
+            _chars[at + 1 + value.Length] = '"';
+            _len += value.Length + 2;
             return;
         }
         StartSlow();
@@ -90,20 +106,20 @@ internal sealed class ArgsJson
         EndSlow();
     }
 
-    /// <summary>The object's text, valid until the next <see cref="Begin"/>.</summary>
-    public ReadOnlySpan<char> End()
+    /// <summary>The object's text, a cell of the TextBuffer it was begun in.</summary>
+    public ReadOnlyMemory<char> End()
     {
         Append('}');
-        return _chars.AsSpan(0, _len);
+        return _text.Close(_chars, _start, _len);
     }
 
     /// <summary>Writes the separator and the name, with room for <paramref name="value"/> more chars after them.</summary>
     private void Property(string name, int value = 0)
     {
         Room(name.Length + 1 + value);
-        if (!_first) _chars[_len++] = ',';
+        if (!_first) _chars[_start + _len++] = ',';
         _first = false;
-        name.CopyTo(_chars.AsSpan(_len));
+        name.CopyTo(_chars.AsSpan(_start + _len));
         _len += name.Length;
     }
 
@@ -118,18 +134,18 @@ internal sealed class ArgsJson
         _w.Flush();
         var utf8 = _buf.WrittenSpan;
         Room(utf8.Length); // never more chars than bytes
-        _len += Encoding.UTF8.GetChars(utf8, _chars.AsSpan(_len));
+        _len += Encoding.UTF8.GetChars(utf8, _chars.AsSpan(_start + _len));
     }
 
     private void Append(char c)
     {
         Room(1);
-        _chars[_len++] = c;
+        _chars[_start + _len++] = c;
     }
 
     private void Room(int chars)
     {
-        if (_len + chars > _chars.Length) Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _len + chars));
+        if (_start + _len + chars > _chars.Length) _chars = _text.Grow(_chars, _start, _len, chars, out _start);
     }
 
     private static SearchValues<char> PlainChars()

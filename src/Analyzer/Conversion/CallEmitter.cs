@@ -31,9 +31,9 @@ internal sealed class CallEmitter(ClockSync clock, CallsTable calls, List<Functi
         var row = table.Begin(ts, ev.Pid, ev.Tid);
         var cols = table.Columns;
         var json = _json;
-        json.Begin();
+        json.Begin(calls.Text);
         DecodeInto(st.Probe, st.Decoders, st.Decoders.Length, st.Names, ev, row, cols, 0, json, st.Types);
-        var args = calls.Keep(json.End());
+        var args = json.End();
         long? duration = null;
         long? goid = null;
         ReadOnlyMemory<char>? ret = null;
@@ -44,10 +44,10 @@ internal sealed class CallEmitter(ClockSync clock, CallsTable calls, List<Functi
             {
                 duration = (long)(exitEv.KtimeNs - ev.KtimeNs);
                 cols[st.DurationColumn].SetBits(row, (ulong)duration.Value);
-                json.Begin();
+                json.Begin(calls.Text);
                 var n = Math.Min(exit.Decoders.Length, st.ResultColumns);
                 DecodeInto(exit.Probe, exit.Decoders, n, exit.Names, exitEv, row, cols, st.DurationColumn + 1, json, exit.Types);
-                ret = calls.Keep(json.End());
+                ret = json.End();
                 if (st.GoidColumn >= 0 && ParquetExporter.Goid(exit.Probe, exitEv) is { } g)
                 {
                     cols[st.GoidColumn].SetBits(row, g);

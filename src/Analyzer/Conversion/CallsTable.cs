@@ -55,10 +55,12 @@ internal sealed class CallsTable : IAsyncDisposable
     }
 
     /// <summary>The writer settings of calls.parquet (bench/parquetfloor writes with them too).</summary>
-    public static ParquetOptions WriterOptions() => ParquetFiles.Options(["function", "build_id"], ["ts", "ktime"]);
+    /// <remarks>duration_ns and goid are delta-encoded for the reason FunctionTable.WriterOptions gives.</remarks>
+    public static ParquetOptions WriterOptions() =>
+        ParquetFiles.Options([FunctionField.Name, BuildIdField.Name], [TsField.Name, KtimeField.Name, DurationField.Name, GoidField.Name]);
 
     /// <remarks>function and buildId are the probe's shared instances, so the buffers hold references, not copies.</remarks>
-    /// <param name="args">Text kept by <see cref="Keep"/>, as is <paramref name="ret"/>.</param>
+    /// <param name="args">Text written into <see cref="Text"/>, as is <paramref name="ret"/>.</param>
     public void Add(long ts, ulong ktime, uint pid, uint tid, int probe, ReadOnlyMemory<char> function, ReadOnlyMemory<char>? buildId, ReadOnlyMemory<char> args,
         long? durationNs = null, ReadOnlyMemory<char>? ret = null, int? stackId = null, long? goid = null)
     {
@@ -79,9 +81,9 @@ internal sealed class CallsTable : IAsyncDisposable
         Rows++;
     }
 
-    /// <summary>A copy of a cell's text for the next <see cref="Add"/>, in the buffer being filled (so call it only when
-    /// <see cref="IsFull"/> is false: a flush swaps the buffer).</summary>
-    public ReadOnlyMemory<char> Keep(ReadOnlySpan<char> text) => _rows.Current.Text.Add(text);
+    /// <summary>The text of the buffer being filled, where the next <see cref="Add"/>'s args and ret cells are written (so
+    /// use it only when <see cref="IsFull"/> is false: a flush swaps the buffer).</summary>
+    public TextBuffer Text => _rows.Current.Text;
 
     /// <summary>Starts writing the buffered rows as one row group and returns once the other buffer is free to fill.</summary>
     public Task FlushAsync() => _rows.FlushAsync();

@@ -30,8 +30,14 @@ internal sealed class EventPump : IAsyncDisposable
     /// <summary>The batches in file order; give each back with <see cref="Recycle"/> once its events are consumed.</summary>
     public IAsyncEnumerable<(RawEvent[] Events, int Count)> Batches(CancellationToken ct) => _full.Reader.ReadAllAsync(ct);
 
-    /// <summary>Returns a consumed batch's array for reuse (its slots are overwritten, never read again).</summary>
-    public void Recycle(RawEvent[] batch) => _free.Writer.TryWrite(batch);
+    /// <summary>Returns a consumed batch's array for reuse, emptied.</summary>
+    /// <remarks>Emptied, not just overwritten later: a recycled array lives long enough to reach gen2, and a consumed event
+    /// it still pointed at would be kept alive through it and promoted by every collection until its slot was reused.</remarks>
+    public void Recycle(RawEvent[] batch)
+    {
+        Array.Clear(batch);
+        _free.Writer.TryWrite(batch);
+    }
 
     private void Produce(CaptureReader reader)
     {

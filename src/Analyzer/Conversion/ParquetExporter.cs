@@ -95,7 +95,7 @@ internal static class ParquetExporter
                         {
                             exit.Events++;
                             abandoned.Clear();
-                            var matched = pairer.TryExit(CallKey.Of(exit.Probe, ev), exit.Probe.EntryProbe, out var entry, abandoned)
+                            var matched = pairer.TryExit(CallKey.Of(exit.Flow, ev), exit.Probe.EntryProbe, out var entry, abandoned)
                                 && (uint)entry.Probe < (uint)probes.Length && probes[entry.Probe] is not null;
                             foreach (var a in abandoned)
                             {
@@ -109,7 +109,7 @@ internal static class ParquetExporter
                         {
                             var st = probes[ev.Probe]!;
                             if (st.DurationColumn < 0) emitter.Emit(st, ev, null, null);
-                            else if (pairer.Enter(CallKey.Of(st.Probe, ev), ev.Probe, ev, out var evicted))
+                            else if (pairer.Enter(CallKey.Of(st.Flow, ev), ev.Probe, ev, out var evicted))
                                 emitter.Emit(probes[evicted.Probe]!, evicted, null, null);
                         }
                         if (emitter.FlushDue) await emitter.FlushAsync(ct);
@@ -165,6 +165,8 @@ internal static class ParquetExporter
     internal sealed class ExitState(ProbeSpec probe)
     {
         public ProbeSpec Probe { get; } = probe;
+        /// <summary>CallKey.FlowRegister of the probe.</summary>
+        public int Flow { get; } = CallKey.FlowRegister(probe);
         public ParamDecoder[] Decoders { get; } = probe.Params.Select(p => new ParamDecoder(probe, p)).ToArray();
         public string[] Names { get; } = probe.Params.Select(p => ArgsJson.Name(p.Name)).ToArray();
         public long Events { get; set; }
@@ -177,6 +179,7 @@ internal static class ParquetExporter
         public ProbeState(SessionHeader header, ProbeSpec probe, FunctionTable table)
         {
             Probe = probe;
+            Flow = CallKey.FlowRegister(probe);
             Table = table;
             FunctionText = probe.Function.AsMemory();
             // Not "?.AsMemory()" alone: null must stay a NULL cell, not become an empty ReadOnlyMemory.
@@ -202,6 +205,8 @@ internal static class ParquetExporter
         public int ResultColumns { get; }
 
         public ProbeSpec Probe { get; }
+        /// <summary>CallKey.FlowRegister of the probe.</summary>
+        public int Flow { get; }
         public FunctionTable Table { get; }
         /// <summary>calls.function and calls.build_id of every row of this probe, shared by all of them.</summary>
         public ReadOnlyMemory<char> FunctionText { get; }

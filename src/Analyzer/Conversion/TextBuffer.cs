@@ -50,6 +50,46 @@ internal sealed class TextBuffer
         return m;
     }
 
+    /// <summary>Starts a cell written in place (<see cref="ArgsJson"/>): the chars from <paramref name="start"/> on in the
+    /// returned array are the writer's until <see cref="Close"/>; nothing else may be added in between.</summary>
+    /// <remarks>In place, because building a row's JSON elsewhere and copying it in was 2% of convert's samples.</remarks>
+    public char[] Open(out int start)
+    {
+        var block = Room(OpenRoom);
+        start = _pos;
+        return block;
+    }
+
+    /// <summary>Chars an opened cell can grow by before <see cref="Grow"/> moves it (most JSON cells are shorter).</summary>
+    private const int OpenRoom = 256;
+
+    /// <summary>Moves an open cell of <paramref name="written"/> chars to where <paramref name="need"/> more fit: the next
+    /// block, or an array of its own once it outgrows a block's share.</summary>
+    public char[] Grow(char[] cell, int start, int written, int need, out int newStart)
+    {
+        char[] dest;
+        if (written + need <= MaxInBlock)
+        {
+            _pos = BlockChars; // the open cell's chars stay behind, unused, until Reset
+            dest = Room(written + need);
+            newStart = _pos;
+        }
+        else
+        {
+            dest = new char[Math.Max(written + need, 2 * written)];
+            newStart = 0;
+        }
+        cell.AsSpan(start, written).CopyTo(dest.AsSpan(newStart));
+        return dest;
+    }
+
+    /// <summary>Ends a cell opened by <see cref="Open"/> (and perhaps moved by <see cref="Grow"/>) as <paramref name="length"/> chars.</summary>
+    public ReadOnlyMemory<char> Close(char[] cell, int start, int length)
+    {
+        if (_block >= 0 && ReferenceEquals(cell, _blocks[_block])) _pos = start + length;
+        return new ReadOnlyMemory<char>(cell, start, length);
+    }
+
     /// <summary>The current block, moving to the next one when fewer than <paramref name="chars"/> are left.</summary>
     private char[] Room(int chars)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Calltape.Capture.Model;
 
 namespace Calltape.Capture.Pairing;
@@ -9,11 +10,20 @@ public readonly record struct CallKey(uint Pid, ulong Flow)
     /// The key of an event. Go register-ABI probes keep R14, the g pointer (abi-internal.md, amd64), because a goroutine
     /// can move to another thread between its entry and its return: Go calls are never paired by thread id.
     /// </summary>
-    public static CallKey Of(ProbeSpec probe, RawEvent ev)
+    public static CallKey Of(ProbeSpec probe, RawEvent ev) => Of(FlowRegister(probe), ev);
+
+    /// <summary>Where a probe's events keep their flow: the index of R14 among the plan's registers for a Go
+    /// register-ABI probe (-2 when the plan did not keep it), or -1 for a thread-keyed probe.</summary>
+    /// <remarks>Resolved once per probe, so a loop over millions of events does not search the plan per event.</remarks>
+    public static int FlowRegister(ProbeSpec probe) =>
+        probe.Abi != AbiKind.GoRegs ? -1 : probe.Plan.IndexOf(Reg.R14) is var i and >= 0 ? i : -2;
+
+    /// <summary>The key of an event, given its probe's <see cref="FlowRegister"/>.</summary>
+    public static CallKey Of(int flowRegister, RawEvent ev)
     {
-        if (probe.Abi != AbiKind.GoRegs) return new CallKey(ev.Pid, ev.Tid);
-        var i = probe.Plan.IndexOf(Reg.R14);
-        return new CallKey(ev.Pid, i >= 0 && i < ev.Registers.Length ? ev.Registers[i] : 0);
+        if (flowRegister == -1) return new CallKey(ev.Pid, ev.Tid);
+        var regs = ev.Registers;
+        return new CallKey(ev.Pid, (uint)flowRegister < (uint)regs.Length ? regs[flowRegister] : 0);
     }
 }
 
@@ -28,10 +38,12 @@ public sealed class CallPairer<T>
 {
     private readonly Dictionary<CallKey, List<(int Probe, T Payload)>> _stacks = new();
 
-    /// <summary>Emptied stacks kept for reuse: most calls open on an empty key, and a list per call was most of the
-    /// pairer's garbage. Capped, so a burst of short-lived goroutines does not pin memory.</summary>
-    private readonly Stack<List<(int Probe, T Payload)>> _spare = new();
-    private const int MaxSpare = 1024;
+    /// <summary>Keys whose stack is empty. They stay in the dictionary, so the next call of the same goroutine or thread
+    /// finds its stack in one lookup instead of removing and re-adding the key around every call (the pairer's hashing
+    /// was most of its cost in convert); once more than <see cref="MaxEmpty"/> pile up (short-lived goroutines), they are
+    /// swept out, which bounds the memory they hold.</summary>
+    private int _empty;
+    private const int MaxEmpty = 1024;
 
     /// <param name="maxDepth">Open entries kept per key; beyond it the outermost is given up as never closed.</param>
     public CallPairer(int maxDepth = 1 << 16) => MaxDepth = maxDepth;
@@ -53,13 +65,16 @@ public sealed class CallPairer<T>
     /// <summary>Opens a call; returns true with <paramref name="evicted"/> when the key's stack was full.</summary>
     public bool Enter(CallKey key, int entryProbe, T payload, out T evicted)
     {
-        if (!_stacks.TryGetValue(key, out var stack)) _stacks[key] = stack = _spare.Count > 0 ? _spare.Pop() : [];
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_stacks, key, out var existed);
+        var stack = slot ??= [];
+        if (existed && stack.Count == 0) _empty--;
         stack.Add((entryProbe, payload));
         Open++;
         evicted = default!;
         if (stack.Count <= MaxDepth) return false;
         evicted = stack[0].Payload;
         stack.RemoveAt(0);
+        if (stack.Count == 0) _empty++; // only with maxDepth 0
         Open--;
         Unclosed++;
         return true;
@@ -80,13 +95,16 @@ public sealed class CallPairer<T>
         entry = stack[at].Payload;
         Open -= stack.Count - at;
         stack.RemoveRange(at, stack.Count - at);
-        if (stack.Count == 0)
-        {
-            _stacks.Remove(key);
-            if (_spare.Count < MaxSpare) _spare.Push(stack);
-        }
+        if (stack.Count == 0 && ++_empty > MaxEmpty) SweepEmpty();
         Paired++;
         return true;
+    }
+
+    private void SweepEmpty()
+    {
+        foreach (var (key, stack) in _stacks)
+            if (stack.Count == 0) _stacks.Remove(key); // removing while enumerating is allowed for Dictionary since .NET Core 3.0
+        _empty = 0;
     }
 
     /// <summary>The innermost open entry of a probe on a stack, or -1 (a loop: a lambda would allocate per exit).</summary>
@@ -106,6 +124,7 @@ public sealed class CallPairer<T>
         Unclosed += all.Count;
         Open = 0;
         _stacks.Clear();
+        _empty = 0;
         return all;
     }
 }

@@ -69,6 +69,53 @@ public class ArgsJsonTests
     }
 
     [Fact]
+    public void Objects_written_into_one_row_groups_text_keep_their_text_across_blocks_and_huge_cells()
+    {
+        // CallEmitter writes every row's JSON straight into the calls row group's TextBuffer: an object that outgrows
+        // its block moves, and no later object may overwrite an earlier one.
+        var probe = Probe(("s", Str), ("i", I64));
+        var text = new TextBuffer();
+        var json = new ArgsJson();
+        var rng = new Random(3);
+        var cells = new List<(ReadOnlyMemory<char> Cell, string Expected)>();
+        for (var n = 0; n < 400; n++)
+        {
+            var len = rng.Next(8) switch { 0 => rng.Next(60_000, 200_000), 1 => rng.Next(1_000, 20_000), _ => rng.Next(0, 300) };
+            var s = new string((char)('a' + n % 26), len) + (n % 5 == 0 ? "\"\u00e9\n" : "");
+            DecodedValue[] values = [new(s, null), new((long)n * -7919, null)];
+            json.Begin(text);
+            json.String(ArgsJson.Name("s"), s);
+            json.Scalar(ArgsJson.Name("i"), ColumnKind.Int64, (ulong)((long)n * -7919));
+            cells.Add((json.End(), ValueDecoder.ToJson(probe, values)));
+        }
+        foreach (var (cell, expected) in cells) Assert.Equal(expected, cell.ToString());
+    }
+
+    [Fact]
+    public void Integers_at_every_digit_count_and_both_ends_match_value_decoder()
+    {
+        var probe = Probe(("i", I64), ("u", U64));
+        var rng = new Random(7);
+        var longs = new List<long> { long.MinValue, long.MinValue + 1, long.MaxValue, -10, -9, 9, 10 };
+        var ulongs = new List<ulong> { ulong.MaxValue, ulong.MaxValue - 1, (ulong)long.MaxValue + 1 };
+        for (var p = 1UL; p < ulong.MaxValue / 10; p *= 10)
+        {
+            ulongs.AddRange([p - 1, p, p + 1, p * 9 + p - 1]);
+            if (p < long.MaxValue / 10) longs.AddRange([(long)p - 1, (long)p, -(long)p, -(long)p + 1, -(long)p - 1]);
+        }
+        for (var i = 0; i < 1000; i++)
+        {
+            longs.Add(rng.NextInt64(long.MinValue, long.MaxValue));
+            ulongs.Add((ulong)rng.NextInt64() * 2 + (ulong)rng.Next(2));
+        }
+        foreach (var (l, u) in longs.Zip(ulongs))
+        {
+            DecodedValue[] values = [new(l, null), new(u, null)];
+            Assert.Equal(ValueDecoder.ToJson(probe, values), Build(probe, values));
+        }
+    }
+
+    [Fact]
     public void String_cells_decode_utf8_like_value_decoder_including_invalid_bytes()
     {
         var p = new ParamSpec("s", Str, [Source.Of(Reg.Rbx), Source.Of(Reg.Rcx)], Deref: 0);
