@@ -172,18 +172,10 @@ internal sealed class ValuePlanner(List<DerefSpec> derefs, PlanOptions options, 
     {
         switch (t.Kind)
         {
-            case TypeKind.String when t.Fields is [{ Name: "ptr" } p, { Name: "len" } l]:
+            case TypeKind.String or TypeKind.Slice when t.Fields is [{ Name: "ptr" } p, { Name: "len" } l]:
             {
-                // A string whose words are elsewhere than 0 and 8 (a Rust String, RustAbi.VecLayout): the parts say where.
-                var n = new Node(Source.None);
-                n.Parts.Add(new Node(at.Plus(p.Offset)));
-                n.Parts.Add(new Node(at.Plus(l.Offset)));
-                Follow(n, t, at.Plus(p.Offset), level, element, at.Plus(l.Offset));
-                return n;
-            }
-            case TypeKind.Slice when t.Fields is [{ Name: "ptr" } p, { Name: "len" } l]:
-            {
-                // A Rust Vec as the slice of its elements (RustAbi.TextPayload): its words where DWARF placed them.
+                // A string or slice whose words are elsewhere than 0 and 8 (a Rust String, RustAbi.VecLayout; a Vec as the
+                // slice of its elements, RustAbi.TextPayload): the parts say where DWARF placed them.
                 var n = new Node(Source.None);
                 n.Parts.Add(new Node(at.Plus(p.Offset)));
                 n.Parts.Add(new Node(at.Plus(l.Offset)));
