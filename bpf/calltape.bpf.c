@@ -373,7 +373,6 @@ static __always_inline int handle(struct pt_regs *ctx)
 	return 0;
 }
 
-
 /* Attached through perf events (bpf_program__attach_uprobe_opts): one perf event and link per probe. */
 SEC("uprobe")
 int calltape_probe(struct pt_regs *ctx)

@@ -105,7 +105,7 @@ struct ct_plan {
 /* Per-probe, per-CPU counters (a BPF_MAP_TYPE_PERCPU_ARRAY value). */
 struct ct_counters {
 	__u64 hits;
-	__u64 drops;	/* the ring buffer was full: the event is lost but counted */
+	__u64 drops;	/* the ring buffer was full, or a preempted hit held the per-CPU record buffer: the event is lost but counted */
 };
 
 /*

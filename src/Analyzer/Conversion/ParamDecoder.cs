@@ -53,8 +53,8 @@ internal sealed class ParamDecoder
 
     private bool Enabled { get; }
 
-    /// <summary>The column shape of a type: an option of a scalar (Rust Option&lt;i64&gt;) is that scalar's column, NULL for
-    /// None (TreeDecoder yields the value or nil); anything else by its kind.</summary>
+    /// <summary>The column shape of a type: an option of a scalar or a string (Rust Option&lt;i64&gt;, Option&lt;String&gt;) is
+    /// that value's column, NULL for None (TreeDecoder yields the value or nil); anything else by its kind.</summary>
     public static ColumnKind ColumnFor(TypeDesc t) =>
         t.Kind == TypeKind.Option && t.Fields.Count == 2 && t.Fields[1].Type.Kind is TypeKind.Int or TypeKind.Uint or TypeKind.Bool or TypeKind.String
             ? ColumnFor(t.Fields[1].Type.Kind)

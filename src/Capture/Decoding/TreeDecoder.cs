@@ -211,28 +211,35 @@ internal sealed class TreeDecoder(ProbeSpec probe, RawEvent ev, IDynamicTypes? t
         var at = Child(s, 0, t.Fields[0].Offset);
         if (at.NotCaptured is { } lost) return DecodedValue.Missing(lost);
         if (!Read(at, tagType.Size, out var tag, out var why)) return DecodedValue.Missing(why!);
+        var k = VariantOf(t, tag, tagType.Size);
+        if (k < 0) return DecodedValue.Missing($"discriminant {tag} names no variant of {t.Name}");
+        var variant = t.Fields[k];
+        var payload = Child(s, k, variant.Offset);
+        var fields = variant.Type.Fields;
+        if (fields.Count == 0) return new DecodedValue(variant.Name, null);
+        var values = new DecodedValue[fields.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var f = fields[i];
+            values[i] = f.Type.Size == 0 ? new DecodedValue(NilValue.Instance, null) : Decode(f.Type, Child(payload, i, f.Offset));
+        }
+        var tuple = fields.Select((f, i) => f.Name == $"__{i}").All(b => b);
+        var inner = tuple && values.Length == 1 ? values[0]
+            : new DecodedValue(tuple ? new ListValue(null, null, values) : new StructValue(fields.Select(f => f.Name).ToArray(), values), null);
+        return new DecodedValue(new StructValue([variant.Name], [inner]), null);
+    }
+
+    /// <summary>The field index of the variant a discriminant names: the one whose value it is, else a niche-encoded
+    /// enum's default variant (its Count), else -1.</summary>
+    private static int VariantOf(TypeDesc t, ulong tag, int size)
+    {
         var fallback = t.Count > 0 && t.Count < t.Fields.Count ? (int)t.Count : -1;
         for (var k = 1; k < t.Fields.Count; k++)
         {
-            var variant = t.Fields[k];
-            var match = k == fallback ? !t.Fields.Where((f, j) => j > 0 && j != fallback).Any(f => (ulong)f.Type.Count == tag)
-                : (ulong)variant.Type.Count == Mask((ulong)variant.Type.Count, tagType.Size) && tag == (ulong)variant.Type.Count;
-            if (!match) continue;
-            var payload = Child(s, k, variant.Offset);
-            var fields = variant.Type.Fields;
-            if (fields.Count == 0) return new DecodedValue(variant.Name, null);
-            var values = new DecodedValue[fields.Count];
-            for (var i = 0; i < values.Length; i++)
-            {
-                var f = fields[i];
-                values[i] = f.Type.Size == 0 ? new DecodedValue(NilValue.Instance, null) : Decode(f.Type, Child(payload, i, f.Offset));
-            }
-            var tuple = fields.Select((f, i) => f.Name == $"__{i}").All(b => b);
-            var inner = tuple && values.Length == 1 ? values[0]
-                : new DecodedValue(tuple ? new ListValue(null, null, values) : new StructValue(fields.Select(f => f.Name).ToArray(), values), null);
-            return new DecodedValue(new StructValue([variant.Name], [inner]), null);
+            var value = (ulong)t.Fields[k].Type.Count;
+            if (k != fallback && value == Mask(value, size) && tag == value) return k;
         }
-        return DecodedValue.Missing($"discriminant {tag} names no variant of {t.Name}");
+        return fallback;
     }
 
     /// <summary>A map's count or a channel's qcount and dataqsiz, read from the header the dereference copied.</summary>

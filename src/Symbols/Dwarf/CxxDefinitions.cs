@@ -13,8 +13,9 @@ namespace Calltape.Symbols.Dwarf;
 /// </remarks>
 internal sealed class CxxDefinitions
 {
-    // DW_AT_language codes of C++ (DWARF 5 §7.12, table 7.17): C_plus_plus, _03, _11, _14.
-    private static readonly HashSet<long> CxxLanguages = [0x04, 0x19, 0x1a, 0x21];
+    // DW_AT_language codes of C++: C_plus_plus, _03, _11, _14 (DWARF 5 §7.12, table 7.17), and _17, _20 (added to the
+    // table since, dwarfstd.org language codes), which newer compilers write.
+    private static readonly HashSet<long> CxxLanguages = [0x04, 0x19, 0x1a, 0x21, 0x2a, 0x2b];
 
     private readonly Dictionary<string, ulong> _definitions = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, string> _declarations = new();
@@ -28,6 +29,10 @@ internal sealed class CxxDefinitions
     /// <summary>The offset of the class a declaration at that offset names, or null when no unit defines it.</summary>
     public ulong? DefinitionOf(ulong declaration) =>
         _declarations.TryGetValue(declaration, out var name) && _definitions.TryGetValue(name, out var definition) ? definition : null;
+
+    /// <summary>The qualified name ("std::__cxx11::basic_string&lt;…&gt;") of a class a C++ unit only declares, or null (not
+    /// such a declaration, or local to its unit).</summary>
+    public string? NameOf(ulong declaration) => _declarations.GetValueOrDefault(declaration);
 
     private void Walk(DwarfUnit unit)
     {

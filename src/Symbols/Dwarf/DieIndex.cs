@@ -111,9 +111,14 @@ internal sealed class DieIndex
     {
         var die = UnitOf(offset)?.ReadDie(offset);
         if (die is not { Tag: DwTag.StructureType or DwTag.ClassType or DwTag.UnionType } || !die.Flag(DwAt.Declaration)) return die;
-        var definitions = LazyInitializer.EnsureInitialized(ref _cxxDefinitions, () => new CxxDefinitions(_units));
-        return definitions.DefinitionOf(offset) is { } d && UnitOf(d)?.ReadDie(d) is { } definition ? definition : die;
+        return CxxClasses.DefinitionOf(offset) is { } d && UnitOf(d)?.ReadDie(d) is { } definition ? definition : die;
     }
+
+    /// <summary>The qualified name of a class a C++ unit only declares (at that offset), or null.</summary>
+    public string? DeclaredClassName(ulong offset) => CxxClasses.NameOf(offset);
+
+    /// <summary>Built on first use: only a binary with a declared-only class pays for the walk.</summary>
+    private CxxDefinitions CxxClasses => LazyInitializer.EnsureInitialized(ref _cxxDefinitions, () => new CxxDefinitions(_units));
 
     private CxxDefinitions? _cxxDefinitions;
 

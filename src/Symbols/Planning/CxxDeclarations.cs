@@ -62,28 +62,5 @@ internal static class CxxDeclarations
     private static TypeDesc AsString(string name) => new(name, TypeKind.String, LibstdcxxStringSize);
 
     private static bool IsLibstdcxxString(DieIndex index, Die d) =>
-        d.Tag == DwTag.ClassType && QualifiedName(d) == LibstdcxxString;
-
-    /// <summary>The DIE's name prefixed by the namespaces enclosing it ("std::__cxx11::basic_string&lt;…&gt;"), or null
-    /// when it is nested in something other than namespaces. A DIE records no parent, so the unit is walked down to it.</summary>
-    private static string? QualifiedName(Die d)
-    {
-        if (d.String(DwAt.Name) is not { } name) return null;
-        var unit = d.Unit;
-        var scope = new List<string>();
-        var parent = unit.ReadDie(unit.FirstDie);
-        for (var depth = 0; depth < MaxHops; depth++)
-        {
-            Die? next = null;
-            foreach (var c in unit.Children(parent))
-            {
-                if (c.Offset == d.Offset) return string.Concat(scope.Select(s => s + "::")) + name;
-                if (c.Offset < d.Offset && d.Offset < unit.SiblingOf(c)) { next = c; break; }
-            }
-            if (next is null || next.Tag != DwTag.Namespace) return null;
-            scope.Add(next.String(DwAt.Name) ?? "(anonymous namespace)");
-            parent = next;
-        }
-        return null;
-    }
+        d.Tag == DwTag.ClassType && index.DeclaredClassName(d.Offset) == LibstdcxxString;
 }

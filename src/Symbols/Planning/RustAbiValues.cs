@@ -25,7 +25,7 @@ internal static class NativeValues
         }
         if (rust is null || loc.OnStack) return null;
         var t = rust.Type;
-        if (t.Kind == TypeKind.Slice && loc.IntRegs.Count == 2) return SliceInRegisters(name, t, loc.IntRegs[0], loc.IntRegs[1], derefs);
+        if (t.Kind == TypeKind.Slice && loc.IntRegs.Count == 2) return SliceInRegisters(name, t, loc.IntRegs[0], loc.IntRegs[1], derefs, options);
         if (t.Kind is TypeKind.Struct or TypeKind.Option or TypeKind.Enum && t.Fields.Count > 0 && loc.IntRegs.Count + loc.FloatRegs > 0)
             return (new ParamSpec(name, t, loc.IntRegs.Select(Source.Of).ToArray()), StructNode(t, loc, derefs, options));
         return null;
@@ -76,11 +76,7 @@ internal static class NativeValues
         var node = new ValuePlanner.Node(Source.None);
         node.Parts.Add(new ValuePlanner.Node(ptr));
         node.Parts.Add(new ValuePlanner.Node(len));
-        if (derefs.Count < ProbePlanner.MaxDerefs)
-        {
-            derefs.Add(new DerefSpec(ptr, len, Math.Clamp(options.StringMax, 0, ProbePlanner.MaxDerefLength)));
-            node.Deref = derefs.Count - 1;
-        }
+        node.Deref = FollowText(ptr, len, null, derefs, options);
         return (new ParamSpec(name, new TypeDesc(t.Name, TypeKind.String, t.Size), [address]), node);
     }
 
@@ -100,17 +96,28 @@ internal static class NativeValues
     }
 
     /// <summary>A Rust &amp;[T]: (data pointer, element count) in two registers; the elements by one dereference.</summary>
-    private static (ParamSpec, ValuePlanner.Node?) SliceInRegisters(string name, TypeDesc t, Reg ptr, Reg len, List<DerefSpec> derefs)
+    private static (ParamSpec, ValuePlanner.Node?) SliceInRegisters(string name, TypeDesc t, Reg ptr, Reg len, List<DerefSpec> derefs,
+        PlanOptions options)
     {
         var node = new ValuePlanner.Node(Source.None);
         node.Parts.Add(new ValuePlanner.Node(Source.Of(ptr)));
         node.Parts.Add(new ValuePlanner.Node(Source.Of(len)));
-        if (t.Elem is { Size: > 0 and <= 255 } e && derefs.Count < ProbePlanner.MaxDerefs)
-        {
-            derefs.Add(new DerefSpec(Source.Of(ptr), Source.Of(len), ProbePlanner.MaxDerefLength / e.Size * e.Size, Scale: e.Size));
-            node.Deref = derefs.Count - 1;
-        }
+        node.Deref = t.Elem is { } e ? FollowText(Source.Of(ptr), Source.Of(len), e, derefs, options) : -1;
         return (new ParamSpec(name, t, [Source.Of(ptr), Source.Of(len)]), node);
+    }
+
+    /// <summary>
+    /// Adds the dereference that reads a string's text (<paramref name="elem"/> null: --string-max bytes) or a slice's
+    /// elements (of 1 to 255 bytes, as many whole ones as a dereference holds) from its data pointer and length, within
+    /// the plan's budget; returns its index, or -1.
+    /// </summary>
+    private static int FollowText(Source ptr, Source len, TypeDesc? elem, List<DerefSpec> derefs, PlanOptions options)
+    {
+        if (derefs.Count >= ProbePlanner.MaxDerefs) return -1;
+        if (elem is null) derefs.Add(new DerefSpec(ptr, len, Math.Clamp(options.StringMax, 0, ProbePlanner.MaxDerefLength)));
+        else if (elem.Size is > 0 and <= 255) derefs.Add(new DerefSpec(ptr, len, ProbePlanner.MaxDerefLength / elem.Size * elem.Size, Scale: elem.Size));
+        else return -1;
+        return derefs.Count - 1;
     }
 
     /// <summary>
@@ -151,13 +158,8 @@ internal static class NativeValues
             var len = NicheNode(new TypeDesc("usize", TypeKind.Uint, 8), offset + 8, scalars, ints, derefs, options);
             s.Parts.Add(ptr);
             s.Parts.Add(len);
-            var text = t.Kind == TypeKind.String;
-            if (ptr.NotCaptured is null && len.NotCaptured is null && derefs.Count < ProbePlanner.MaxDerefs && (text || t.Elem is { Size: > 0 and <= 255 }))
-            {
-                derefs.Add(text ? new DerefSpec(ptr.At, len.At, Math.Clamp(options.StringMax, 0, ProbePlanner.MaxDerefLength))
-                    : new DerefSpec(ptr.At, len.At, ProbePlanner.MaxDerefLength / t.Elem!.Size * t.Elem.Size, Scale: t.Elem.Size));
-                s.Deref = derefs.Count - 1;
-            }
+            if (ptr.NotCaptured is null && len.NotCaptured is null && (t.Kind == TypeKind.String || t.Elem is not null))
+                s.Deref = FollowText(ptr.At, len.At, t.Kind == TypeKind.String ? null : t.Elem, derefs, options);
             return s;
         }
         if (t.Kind is not (TypeKind.Int or TypeKind.Uint or TypeKind.Bool or TypeKind.Pointer or TypeKind.Func or TypeKind.Float) || t.Size > 8)
